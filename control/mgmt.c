@@ -1,0 +1,820 @@
+#include "control/mgmt.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_ethdev.h>
+#include <rte_version.h>
+
+#include "datapath/dp.h"
+#include "datapath/log.h"
+#include "ofproto/flow-syntax.h"
+#include "vm-ports/vhost.h"
+
+#define SLUICE_VERSION "0.1.0"
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* --- Params helpers ------------------------------------------------------------------ */
+
+static const char *param_str(json_t *params, const char *key, bool required, int *rc, char *err,
+                             size_t errlen)
+{
+    json_t *v = json_object_get(params, key);
+    if (!v) {
+        if (required && !*rc) {
+            snprintf(err, errlen, "missing parameter \"%s\"", key);
+            *rc = JSONRPC_INVALID_PARAMS;
+        }
+        return NULL;
+    }
+    if (!json_is_string(v)) {
+        if (!*rc) {
+            snprintf(err, errlen, "parameter \"%s\" must be a string", key);
+            *rc = JSONRPC_INVALID_PARAMS;
+        }
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+static struct dp_bridge *param_bridge(json_t *params, int *rc, char *err, size_t errlen)
+{
+    const char *name = param_str(params, "bridge", true, rc, err, errlen);
+    if (!name)
+        return NULL;
+    struct dp_bridge *br = dp_bridge_find(name);
+    if (!br) {
+        snprintf(err, errlen, "bridge %s: no such bridge", name);
+        *rc = JSONRPC_INVALID_PARAMS;
+    }
+    return br;
+}
+
+/* Maps a datapath errno to a JSON-RPC code: the caller's fault or ours. */
+static int dp_error(int rc)
+{
+    switch (-rc) {
+    case EINVAL:
+    case ENOENT:
+    case EEXIST:
+    case ENAMETOOLONG:
+    case EADDRINUSE:
+    case ENODEV:
+        return JSONRPC_INVALID_PARAMS;
+    default:
+        return JSONRPC_FAILED;
+    }
+}
+
+/* --- Port names for the flow syntax --------------------------------------------------- */
+
+static int resolve_name(void *aux, const char *name, uint32_t *ofport)
+{
+    struct dp_port *p = dp_port_find(aux, name);
+    if (!p)
+        return -ENOENT;
+    *ofport = p->ofport;
+    return 0;
+}
+
+static const char *resolve_ofport(void *aux, uint32_t ofport)
+{
+    struct dp_port *p = dp_port_by_ofport(aux, ofport);
+    return p ? p->name : NULL;
+}
+
+static struct port_resolver resolver_for(struct dp_bridge *br)
+{
+    return (struct port_resolver){resolve_name, resolve_ofport, br};
+}
+
+/* --- Methods -------------------------------------------------------------------------- */
+
+static int m_version(void *aux, json_t *params, json_t **result, char *err, size_t errlen)
+{
+    (void)aux, (void)params, (void)err, (void)errlen;
+    *result = json_pack("{s:s, s:s}", "version", SLUICE_VERSION, "dpdk", rte_version());
+    return 0;
+}
+
+static int m_add_br(void *aux, json_t *params, json_t **result, char *err, size_t errlen)
+{
+    (void)aux;
+    int rc = 0;
+    const char *name = param_str(params, "bridge", true, &rc, err, errlen);
+    if (rc)
+        return rc;
+    rc = dp_bridge_add(name, err, errlen);
+    *result = NULL;
+    return rc ? dp_error(rc) : 0;
+}
+
+static int m_del_br(void *aux, json_t *params, json_t **result, char *err, size_t errlen)
+{
+    (void)aux;
+    int rc = 0;
+    const char *name = param_str(params, "bridge", true, &rc, err, errlen);
+    if (rc)
+        return rc;
+    rc = dp_bridge_del(name, err, errlen);
+    *result = NULL;
+    return rc ? dp_error(rc) : 0;
+}
+
+static const char *port_type_name(enum dp_port_type t)
+{
+    switch (t) {
+    case DP_PORT_DPDK:
+        return "dpdk";
+    case DP_PORT_VHOSTUSER:
+        return "vhostuser";
+    case DP_PORT_VHOSTUSERCLIENT:
+        return "vhostuserclient";
+    }
+    return "?";
+}
+
+/* Parses a decimal option value within [min, max]. */
+static int option_uint(const char *port, const char *key, const char *val, unsigned long min,
+                       unsigned long max, unsigned long *out, char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(val, &end, 10);
+    if (errno || end == val || *end || val[0] == '-' || v < min || v > max) {
+        snprintf(err, errlen, "port %s: %s=%s: expected an integer from %lu to %lu", port, key,
+                 val, min, max);
+        return JSONRPC_INVALID_PARAMS;
+    }
+    *out = v;
+    return 0;
+}
+
+static int m_add_port(void *aux, json_t *params, json_t **result, char *err, size_t errlen)
+{
+    struct mgmt_context *ctx = aux;
+    int rc = 0;
+    struct dp_bridge *br = param_bridge(params, &rc, err, errlen);
+    const char *name = param_str(params, "port", true, &rc, err, errlen);
+    if (rc)
+        return rc;
+    json_t *opts = json_object_get(params, "options");
+    if (opts && !json_is_object(opts)) {
+        snprintf(err, errlen, "port %s: \"options\" must be an object", name);
+        return JSONRPC_INVALID_PARAMS;
+    }
+
+    const char *type = "dpdk", *devargs = NULL, *path = NULL;
+    unsigned long ofport = 0, n_rxq = 0, mtu = 0;
+    const char *key;
+    json_t *val;
+    json_object_foreach(opts, key, val)
+    {
+        if (!json_is_string(val)) {
+            snprintf(err, errlen, "port %s: option %s must be a string", name, key);
+            return JSONRPC_INVALID_PARAMS;
+        }
+        const char *s = json_string_value(val);
+        if (!strcmp(key, "type"))
+            type = s;
+        else if (!strcmp(key, "devargs"))
+            devargs = s;
+        else if (!strcmp(key, "path"))
+            path = s;
+        else if (!strcmp(key, "ofport"))
+            rc = option_uint(name, key, s, 1, DP_OFPORT_MAX - 1, &ofport, err, errlen);
+        else if (!strcmp(key, "n_rxq"))
+            rc = option_uint(name, key, s, 1, 64, &n_rxq, err, errlen);
+        else if (!strcmp(key, "mtu"))
+            rc = option_uint(name, key, s, 68, 9710, &mtu, err, errlen);
+        else {
+            snprintf(err, errlen,
+                     "port %s: unknown option \"%s\" (known: type, devargs, path, ofport, n_rxq, "
+                     "mtu)",
+                     name, key);
+            return JSONRPC_INVALID_PARAMS;
+        }
+        if (rc)
+            return rc;
+    }
+
+    struct dp_port_args args = {.n_rxq = (uint16_t)n_rxq, .mtu = (uint16_t)mtu};
+    char vhost_devargs[512], default_path[256];
+    if (!strcmp(type, "dpdk")) {
+        args.type = DP_PORT_DPDK;
+        if (path) {
+            snprintf(err, errlen, "port %s: path= is for vhost-user ports, not type=dpdk", name);
+            return JSONRPC_INVALID_PARAMS;
+        }
+        if (!devargs) {
+            snprintf(err, errlen,
+                     "port %s: type=dpdk needs devargs= (a PCI address or e.g. "
+                     "net_af_packet0,iface=eth0)",
+                     name);
+            return JSONRPC_INVALID_PARAMS;
+        }
+        args.devargs = devargs;
+    } else if (!strcmp(type, "vhostuser") || !strcmp(type, "vhostuserclient")) {
+        args.type = !strcmp(type, "vhostuser") ? DP_PORT_VHOSTUSER : DP_PORT_VHOSTUSERCLIENT;
+        if (devargs) {
+            snprintf(err, errlen, "port %s: devargs= is for type=dpdk ports", name);
+            return JSONRPC_INVALID_PARAMS;
+        }
+        if (!path) {
+            if (args.type == DP_PORT_VHOSTUSERCLIENT) {
+                snprintf(err, errlen,
+                         "port %s: type=vhostuserclient needs path= (the VM's socket)", name);
+                return JSONRPC_INVALID_PARAMS;
+            }
+            snprintf(default_path, sizeof default_path, "%s/%s.sock", ctx->run_dir, name);
+            path = default_path;
+        }
+        if (dp_name_validate("port", name, err, errlen) != 0)
+            return JSONRPC_INVALID_PARAMS;
+        if (dp_port_find_any(name)) {
+            snprintf(err, errlen, "port %s: already exists", name);
+            return JSONRPC_INVALID_PARAMS;
+        }
+        rc = vhost_port_devargs(name, args.type, path, args.n_rxq, vhost_devargs,
+                                sizeof vhost_devargs, err, errlen);
+        if (rc)
+            return dp_error(rc);
+        args.devargs = vhost_devargs;
+        args.path = path;
+    } else {
+        snprintf(err, errlen, "port %s: unknown type \"%s\" (dpdk, vhostuser, vhostuserclient)",
+                 name, type);
+        return JSONRPC_INVALID_PARAMS;
+    }
+
+    rc = dp_port_add(br, name, &args, (uint32_t)ofport, err, errlen);
+    if (rc)
+        return dp_error(rc);
+    struct dp_port *p = dp_port_find(br, name);
+    *result = json_pack("{s:I}", "ofport", (json_int_t)p->ofport);
+    return 0;
+}
+
+static int m_del_port(void *aux, json_t *params, json_t **result, char *err, size_t errlen)
+{
+    (void)aux;
+    int rc = 0;
+    struct dp_bridge *br = param_bridge(params, &rc, err, errlen);
+    const char *name = param_str(params, "port", true, &rc, err, errlen);
+    if (rc)
+        return rc;
+    rc = dp_port_del(br, name, err, errlen);
+    *result = NULL;
+    return rc ? dp_error(rc) : 0;
+}
+
+static json_t *port_json(const struct dp_port *p)
+{
+    char mac[RTE_ETHER_ADDR_FMT_SIZE];
+    rte_ether_format_addr(mac, sizeof mac, &p->mac);
+    json_t *j = json_pack("{s:s, s:I, s:s, s:s, s:I, s:s, s:I, s:I, s:I}", "name", p->name,
+                          "ofport", (json_int_t)p->ofport, "type", port_type_name(p->type),
+                          "link", __atomic_load_n(&p->link_up, __ATOMIC_RELAXED) ? "up" : "down",
+                          "mtu", (json_int_t)p->mtu, "mac", mac, "n_rxq", (json_int_t)p->n_rxq,
+                          "n_txq", (json_int_t)p->n_txq, "link_changes",
+                          (json_int_t)__atomic_load_n(&p->link_changes, __ATOMIC_RELAXED));
+    if (p->type == DP_PORT_DPDK)
+        json_object_set_new(j, "devargs", json_string(p->devargs));
+    else
+        json_object_set_new(j, "path", json_string(p->path));
+    json_t *pmds = json_array();
+    for (unsigned i = 0; i < dp_n_pmds(); i++) {
+        const struct dp_port *ports[256];
+        uint16_t queues[256];
+        unsigned n = dp_pmd_rxqs(i, ports, queues, 256);
+        for (unsigned k = 0; k < n && k < 256; k++)
+            if (ports[k] == p) {
+                json_array_append_new(pmds, json_integer(i));
+                break;
+            }
+    }
+    json_object_set_new(j, "pmd", pmds);
+    return j;
+}
+
+static int m_show(void *aux, json_t *params, json_t **result, char *err, size_t errlen)
+{
+    (void)aux, (void)params, (void)err, (void)errlen;
+    json_t *bridges = json_array();
+    for (struct dp_bridge *br = dp_bridge_next(NULL); br; br = dp_bridge_next(br)) {
+        json_t *ports = json_array();
+        for (struct dp_port *p = dp_port_next(br, NULL); p; p = dp_port_next(br, p))
+            json_array_append_new(ports, port_json(p));
+        json_array_append_new(bridges, json_pack("{s:s, s:o, s:I}", "name", br->name, "ports",
+                                                 ports, "n_flows",
+                                                 (json_int_t)rule_table_count(br->rules)));
+    }
+    json_t *pmds = json_array();
+    for (unsigned i = 0; i < dp_n_pmds(); i++) {
+        struct dp_pmd_stats st;
+        dp_pmd_stats(i, &st);
+        const struct dp_port *ports[256];
+        uint16_t queues[256];
+        unsigned n = dp_pmd_rxqs(i, ports, queues, 256);
+        json_t *rxqs = json_array();
+        for (unsigned k = 0; k < n && k < 256; k++)
+            json_array_append_new(rxqs, json_pack("{s:s, s:I}", "port", ports[k]->name, "queue",
+                                                  (json_int_t)queues[k]));
+        json_array_append_new(pmds,
+                              json_pack("{s:I, s:I, s:I, s:o}", "id", (json_int_t)i, "lcore",
+                                        (json_int_t)st.lcore, "cpu",
+                                        (json_int_t)rte_lcore_to_cpu_id((int)st.lcore), "rxqs",
+                                        rxqs));
+    }
+    *result = json_pack("{s:o, s:o}", "bridges", bridges, "pmds", pmds);
+    return 0;
+}
+
+static int m_pmd_stats(void *aux, json_t *params, json_t **result, char *err, size_t errlen)
+{
+    (void)aux, (void)params, (void)err, (void)errlen;
+    json_t *pmds = json_array();
+    for (unsigned i = 0; i < dp_n_pmds(); i++) {
+        struct dp_pmd_stats st;
+        dp_pmd_stats(i, &st);
+        double cpp = st.packets ? (double)st.busy_cycles / (double)st.packets : 0.0;
+        json_array_append_new(
+            pmds, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I}", "id",
+                            (json_int_t)i, "lcore", (json_int_t)st.lcore, "iterations",
+                            (json_int_t)st.iterations, "packets", (json_int_t)st.packets,
+                            "busy_cycles", (json_int_t)st.busy_cycles, "idle_cycles",
+                            (json_int_t)st.idle_cycles, "sleeps", (json_int_t)st.sleeps,
+                            "busy_cycles_per_packet", cpp, "n_rxqs", (json_int_t)st.n_rxqs));
+    }
+    *result = json_pack("{s:o, s:I}", "pmds", pmds, "tsc_hz", (json_int_t)rte_get_tsc_hz());
+    return 0;
+}
+
+/* --- Flows ---------------------------------------------------------------------------- */
+
+/* The datapath runs these; the rest of OpenFlow's actions come with the OpenFlow pipeline. */
+static int check_supported(const struct flow_spec *s, char *err, size_t errlen)
+{
+    if (s->table_id != 0 || s->has_goto_table || s->has_write_actions || s->clear_actions ||
+        s->has_write_metadata || s->meter_id) {
+        snprintf(err, errlen,
+                 "flow uses tables, goto_table, write_actions, clear_actions, write_metadata or "
+                 "meter: this daemon has a single table (table=0) and apply-actions only");
+        return -ENOTSUP;
+    }
+    for (uint32_t i = 0; i < s->n_actions; i++) {
+        const struct dp_action *a = &s->actions[i];
+        switch (a->type) {
+        case DP_ACT_OUTPUT:
+            if (a->port == DP_OFPORT_CONTROLLER || a->port == DP_OFPORT_LOCAL ||
+                a->port == DP_OFPORT_NORMAL || a->port == DP_OFPORT_TABLE) {
+                snprintf(err, errlen,
+                         "action output to a reserved port (controller/local/normal/table) is "
+                         "not supported by this daemon yet");
+                return -ENOTSUP;
+            }
+            break;
+        case DP_ACT_PUSH_VLAN:
+        case DP_ACT_POP_VLAN:
+        case DP_ACT_SET_VLAN_VID:
+        case DP_ACT_SET_VLAN_PCP:
+            break;
+        default:
+            snprintf(err, errlen,
+                     "action #%u is not supported by this daemon yet (supported: output, flood, "
+                     "all, in_port, drop, push_vlan, pop_vlan, mod_vlan_vid, mod_vlan_pcp)",
+                     i + 1);
+            return -ENOTSUP;
+        }
+    }
+    return 0;
+}
+
+static int parse_flow(struct dp_bridge *br, const char *text, enum flow_parse_mode mode,
+                      struct flow_spec *spec, char *err, size_t errlen)
+{
+    struct port_resolver res = resolver_for(br);
+    char perr[256];
+    if (flow_spec_parse(text, mode, &res, spec, perr, sizeof perr) != 0) {
+        snprintf(err, errlen, "%s", perr);
+        return JSONRPC_INVALID_PARAMS;
+    }
+    if (mode != FLOW_PARSE_FILTER && check_supported(spec, perr, sizeof perr) != 0) {
+        snprintf(err, errlen, "%s", perr);
+        return JSONRPC_INVALID_PARAMS;
+    }
+    return 0;
+}
+
+static struct rule *rule_from_spec(const struct flow_spec *s)
+{
+    struct rule *r = rule_create(&s->match, s->priority, s->actions, s->n_actions);
+    if (r) {
+        r->cookie = s->cookie;
+        r->idle_timeout = s->idle_timeout;
+        r->hard_timeout = s->hard_timeout;
+        r->flags = s->flags;
+    }
+    return r;
+}
+
+static int m_add_flows(void *aux, json_t *params, json_t **result, char *err, size_t errlen)
+{
+    (void)aux;
+    int rc = 0;
+    struct dp_bridge *br = param_bridge(params, &rc, err, errlen);
+    if (rc)
+        return rc;
+    json_t *flows = json_object_get(params, "flows");
+    if (!json_is_array(flows)) {
+        snprintf(err, errlen, "missing parameter \"flows\" (an array of flow strings)");
+        return JSONRPC_INVALID_PARAMS;
+    }
+    size_t n = json_array_size(flows);
+    struct rule **rules = calloc(n ? n : 1, sizeof *rules);
+    struct flow_spec *spec = malloc(sizeof *spec);
+    if (!rules || !spec) {
+        free(rules);
+        free(spec);
+        snprintf(err, errlen, "out of memory for %zu flows", n);
+        return JSONRPC_FAILED;
+    }
+    /* All or nothing: parse every flow before touching the table. */
+    for (size_t i = 0; i < n && !rc; i++) {
+        json_t *f = json_array_get(flows, i);
+        char ferr[300];
+        if (!json_is_string(f)) {
+            snprintf(err, errlen, "flow %zu: must be a string", i + 1);
+            rc = JSONRPC_INVALID_PARAMS;
+        } else if ((rc = parse_flow(br, json_string_value(f), FLOW_PARSE_ADD, spec, ferr,
+                                    sizeof ferr)) != 0) {
+            snprintf(err, errlen, "flow %zu: %s", i + 1, ferr);
+        } else if (!(rules[i] = rule_from_spec(spec))) {
+            snprintf(err, errlen, "flow %zu: out of memory", i + 1);
+            rc = JSONRPC_FAILED;
+        }
+    }
+    if (rc) {
+        for (size_t i = 0; i < n; i++)
+            if (rules[i])
+                rule_free(rules[i]);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            rule_table_insert(br->rules, rules[i],
+                              !(rules[i]->flags & FLOW_SPEC_RESET_COUNTS));
+        if (dp_bridge_publish_rules(br) != 0) {
+            snprintf(err, errlen, "bridge %s: out of memory publishing flows", br->name);
+            rc = JSONRPC_FAILED;
+        } else {
+            *result = json_pack("{s:I}", "added", (json_int_t)n);
+        }
+    }
+    free(rules);
+    free(spec);
+    return rc;
+}
+
+static int m_add_flow(void *aux, json_t *params, json_t **result, char *err, size_t errlen)
+{
+    int rc = 0;
+    const char *flow = param_str(params, "flow", true, &rc, err, errlen);
+    if (rc)
+        return rc;
+    json_t *p = json_pack("{s:O, s:[s]}", "bridge", json_object_get(params, "bridge"), "flows",
+                          flow);
+    if (!p) {
+        snprintf(err, errlen, "missing parameter \"bridge\"");
+        return JSONRPC_INVALID_PARAMS;
+    }
+    char ferr[512];
+    rc = m_add_flows(aux, p, result, ferr, sizeof ferr);
+    json_decref(p);
+    if (rc) {
+        /* Drop the "flow 1: " prefix: there is only one. */
+        const char *m = !strncmp(ferr, "flow 1: ", 8) ? ferr + 8 : ferr;
+        snprintf(err, errlen, "%s", m);
+        return rc;
+    }
+    json_decref(*result);
+    *result = NULL;
+    return 0;
+}
+
+/* Builds the filter for del-flows/dump-flows from an optional flow text. */
+static int filter_from_params(struct dp_bridge *br, json_t *params, bool strict,
+                              struct rule_filter *f, char *err, size_t errlen)
+{
+    int rc = 0;
+    const char *text = param_str(params, "flow", false, &rc, err, errlen);
+    if (rc)
+        return rc;
+    rule_filter_init_all(f);
+    if (!text || !text[0])
+        return 0;
+    struct flow_spec *spec = malloc(sizeof *spec);
+    if (!spec) {
+        snprintf(err, errlen, "out of memory");
+        return JSONRPC_FAILED;
+    }
+    rc = parse_flow(br, text, FLOW_PARSE_FILTER, spec, err, errlen);
+    if (!rc) {
+        f->match = spec->match;
+        f->priority = spec->priority;
+        f->strict = strict;
+        f->cookie = spec->cookie;
+        f->cookie_mask = spec->cookie_mask;
+        f->out_port = spec->out_port;
+    }
+    free(spec);
+    return rc;
+}
+
+static int m_del_flows(void *aux, json_t *params, json_t **result, char *err, size_t errlen)
+{
+    (void)aux;
+    int rc = 0;
+    struct dp_bridge *br = param_bridge(params, &rc, err, errlen);
+    if (rc)
+        return rc;
+    json_t *js = json_object_get(params, "strict");
+    if (js && !json_is_boolean(js)) {
+        snprintf(err, errlen, "parameter \"strict\" must be true or false");
+        return JSONRPC_INVALID_PARAMS;
+    }
+    struct rule_filter f;
+    rc = filter_from_params(br, params, json_is_true(js), &f, err, errlen);
+    if (rc)
+        return rc;
+    size_t n = rule_table_remove(br->rules, &f, NULL, 0);
+    if (dp_bridge_publish_rules(br) != 0) {
+        snprintf(err, errlen, "bridge %s: out of memory publishing flows", br->name);
+        return JSONRPC_FAILED;
+    }
+    *result = json_pack("{s:I}", "deleted", (json_int_t)n);
+    return 0;
+}
+
+static json_t *rule_json(struct dp_bridge *br, const struct rule *r, uint64_t now)
+{
+    struct port_resolver res = resolver_for(br);
+    char match[1024], actions[1024], cookie[32];
+    flow_spec_format_match(&r->match, 32768, &res, match, sizeof match);
+    struct flow_spec *spec = calloc(1, sizeof *spec);
+    if (spec) {
+        flow_spec_init(spec);
+        spec->n_actions = r->n_actions;
+        memcpy(spec->actions, r->actions, r->n_actions * sizeof r->actions[0]);
+        flow_spec_format_actions(spec, &res, actions, sizeof actions);
+        free(spec);
+    } else {
+        snprintf(actions, sizeof actions, "?");
+    }
+    snprintf(cookie, sizeof cookie, "0x%" PRIx64, r->cookie);
+    double duration = (double)(now - r->created_ns) / 1e9;
+    return json_pack("{s:i, s:i, s:s, s:f, s:I, s:I, s:i, s:i, s:s, s:s}", "table", 0,
+                     "priority", (int)r->priority, "cookie", cookie, "duration", duration,
+                     "n_packets", (json_int_t)__atomic_load_n(&r->n_packets, __ATOMIC_RELAXED),
+                     "n_bytes", (json_int_t)__atomic_load_n(&r->n_bytes, __ATOMIC_RELAXED),
+                     "idle_timeout", (int)r->idle_timeout, "hard_timeout", (int)r->hard_timeout,
+                     "match", match, "actions", actions);
+}
+
+static int m_dump_flows(void *aux, json_t *params, json_t **result, char *err, size_t errlen)
+{
+    (void)aux;
+    int rc = 0;
+    struct dp_bridge *br = param_bridge(params, &rc, err, errlen);
+    if (rc)
+        return rc;
+    struct rule_filter f;
+    rc = filter_from_params(br, params, false, &f, err, errlen);
+    if (rc)
+        return rc;
+    uint64_t now = mono_ns();
+    json_t *flows = json_array();
+    for (struct rule *r = rule_table_first(br->rules); r; r = rule_table_next(br->rules, r))
+        if (rule_filter_selects(&f, r))
+            json_array_append_new(flows, rule_json(br, r, now));
+    *result = json_pack("{s:o}", "flows", flows);
+    return 0;
+}
+
+static int m_dump_ports(void *aux, json_t *params, json_t **result, char *err, size_t errlen)
+{
+    (void)aux;
+    int rc = 0;
+    struct dp_bridge *br = param_bridge(params, &rc, err, errlen);
+    const char *only = param_str(params, "port", false, &rc, err, errlen);
+    if (rc)
+        return rc;
+    if (only && !dp_port_find(br, only)) {
+        snprintf(err, errlen, "port %s: no such port on bridge %s", only, br->name);
+        return JSONRPC_INVALID_PARAMS;
+    }
+    json_t *ports = json_array();
+    for (struct dp_port *p = dp_port_next(br, NULL); p; p = dp_port_next(br, p)) {
+        if (only && strcmp(only, p->name))
+            continue;
+        struct dp_port_stats s;
+        dp_port_stats_sum(p, &s);
+        struct rte_eth_stats es;
+        memset(&es, 0, sizeof es);
+        rte_eth_stats_get(p->eth_port, &es);
+        json_t *drops = json_object();
+#define DROP(name) json_object_set_new(drops, #name, json_integer((json_int_t)s.drop_##name));
+        DP_PORT_DROP_REASONS(DROP)
+#undef DROP
+        json_object_set_new(drops, "rx_missed", json_integer((json_int_t)es.imissed));
+        json_object_set_new(drops, "rx_nombuf", json_integer((json_int_t)es.rx_nombuf));
+        json_t *j = json_pack(
+            "{s:s, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "name", p->name, "ofport",
+            (json_int_t)p->ofport, "link",
+            __atomic_load_n(&p->link_up, __ATOMIC_RELAXED) ? "up" : "down", "rx_packets",
+            (json_int_t)s.rx_packets, "rx_bytes", (json_int_t)s.rx_bytes, "tx_packets",
+            (json_int_t)s.tx_packets, "tx_bytes", (json_int_t)s.tx_bytes, "rx_errors",
+            (json_int_t)es.ierrors, "tx_errors", (json_int_t)es.oerrors, "drops", drops);
+
+        /* The driver's extended statistics (vhost: per-queue sizes, errors...). */
+        int nx = rte_eth_xstats_get(p->eth_port, NULL, 0);
+        if (nx > 0) {
+            struct rte_eth_xstat *xs = calloc((size_t)nx, sizeof *xs);
+            struct rte_eth_xstat_name *xn = calloc((size_t)nx, sizeof *xn);
+            if (xs && xn && rte_eth_xstats_get(p->eth_port, xs, (unsigned)nx) == nx &&
+                rte_eth_xstats_get_names(p->eth_port, xn, (unsigned)nx) == nx) {
+                json_t *xj = json_object();
+                for (int i = 0; i < nx; i++)
+                    if (xs[i].id < (uint64_t)nx)
+                        json_object_set_new(xj, xn[xs[i].id].name,
+                                            json_integer((json_int_t)xs[i].value));
+                json_object_set_new(j, "xstats", xj);
+            }
+            free(xs);
+            free(xn);
+        }
+        json_array_append_new(ports, j);
+    }
+    *result = json_pack("{s:o}", "ports", ports);
+    return 0;
+}
+
+const struct jsonrpc_method mgmt_methods[] = {
+    {"version", m_version},       {"add-br", m_add_br},         {"del-br", m_del_br},
+    {"add-port", m_add_port},     {"del-port", m_del_port},     {"show", m_show},
+    {"add-flow", m_add_flow},     {"add-flows", m_add_flows},   {"del-flows", m_del_flows},
+    {"dump-flows", m_dump_flows}, {"dump-ports", m_dump_ports}, {"pmd-stats", m_pmd_stats},
+    {NULL, NULL},
+};
+
+int mgmt_call(struct mgmt_context *ctx, const char *method, json_t *params, json_t **result,
+              char *err, size_t errlen)
+{
+    for (const struct jsonrpc_method *m = mgmt_methods; m->name; m++)
+        if (!strcmp(m->name, method)) {
+            *result = NULL;
+            return m->handler(ctx, params, result, err, errlen);
+        }
+    snprintf(err, errlen, "unknown method \"%s\"", method);
+    return JSONRPC_METHOD_NOT_FOUND;
+}
+
+/* --- Config file ---------------------------------------------------------------------- */
+
+/* Splits off the next whitespace-separated word of *s. */
+static char *next_word(char **s)
+{
+    char *p = *s + strspn(*s, " \t");
+    if (!*p)
+        return NULL;
+    char *end = p + strcspn(p, " \t");
+    if (*end)
+        *end++ = '\0';
+    *s = end;
+    return p;
+}
+
+static int config_line(struct mgmt_context *ctx, char *line, char *err, size_t errlen)
+{
+    char *rest = line;
+    char *cmd = next_word(&rest);
+    if (!cmd)
+        return 0;
+    json_t *params = json_object();
+    int rc = 0;
+    if (!strcmp(cmd, "add-br") || !strcmp(cmd, "del-br")) {
+        char *br = next_word(&rest);
+        if (!br || next_word(&rest)) {
+            snprintf(err, errlen, "usage: %s BRIDGE", cmd);
+            rc = JSONRPC_INVALID_PARAMS;
+        } else {
+            json_object_set_new(params, "bridge", json_string(br));
+        }
+    } else if (!strcmp(cmd, "add-port")) {
+        char *br = next_word(&rest), *port = next_word(&rest);
+        if (!br || !port) {
+            snprintf(err, errlen, "usage: add-port BRIDGE PORT [key=value...]");
+            rc = JSONRPC_INVALID_PARAMS;
+        } else {
+            json_t *opts = json_object();
+            json_object_set_new(params, "bridge", json_string(br));
+            json_object_set_new(params, "port", json_string(port));
+            json_object_set_new(params, "options", opts);
+            for (char *kv; !rc && (kv = next_word(&rest));) {
+                char *eq = strchr(kv, '=');
+                if (!eq || eq == kv) {
+                    snprintf(err, errlen, "add-port: \"%s\" is not key=value", kv);
+                    rc = JSONRPC_INVALID_PARAMS;
+                } else {
+                    *eq = '\0';
+                    json_object_set_new(opts, kv, json_string(eq + 1));
+                }
+            }
+        }
+    } else if (!strcmp(cmd, "add-flow")) {
+        char *br = next_word(&rest);
+        rest += strspn(rest, " \t");
+        if (!br || !*rest) {
+            snprintf(err, errlen, "usage: add-flow BRIDGE FLOW");
+            rc = JSONRPC_INVALID_PARAMS;
+        } else {
+            json_object_set_new(params, "bridge", json_string(br));
+            json_object_set_new(params, "flow", json_string(rest));
+        }
+    } else {
+        snprintf(err, errlen, "unknown command \"%s\" (add-br, del-br, add-port, add-flow)", cmd);
+        rc = JSONRPC_INVALID_PARAMS;
+    }
+    if (!rc) {
+        json_t *result = NULL;
+        rc = mgmt_call(ctx, cmd, params, &result, err, errlen);
+        json_decref(result);
+    }
+    json_decref(params);
+    return rc;
+}
+
+int mgmt_apply_config(struct mgmt_context *ctx, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "config %s: %s", path, strerror(errno));
+        return -errno;
+    }
+    char line[8192];
+    unsigned lineno = 0;
+    int rc = 0;
+    while (!rc && fgets(line, sizeof line, f)) {
+        lineno++;
+        size_t n = strlen(line);
+        if (n && line[n - 1] != '\n' && !feof(f)) {
+            snprintf(err, errlen, "%s:%u: line longer than %zu characters", path, lineno,
+                     sizeof line - 1);
+            rc = JSONRPC_INVALID_PARAMS;
+            break;
+        }
+        line[strcspn(line, "\r\n")] = '\0';
+        char *p = line + strspn(line, " \t");
+        if (!*p || *p == '#')
+            continue;
+        char lerr[512];
+        rc = config_line(ctx, p, lerr, sizeof lerr);
+        if (rc)
+            snprintf(err, errlen, "%s:%u: %s", path, lineno, lerr);
+    }
+    fclose(f);
+    return rc;
+}
+
+/* --- Timeouts ------------------------------------------------------------------------- */
+
+void mgmt_expire_flows(uint64_t now)
+{
+    for (struct dp_bridge *br = dp_bridge_next(NULL); br; br = dp_bridge_next(br)) {
+        size_t n = 0;
+        struct rule *r = rule_table_first(br->rules);
+        while (r) {
+            struct rule *next = rule_table_next(br->rules, r);
+            uint64_t used = __atomic_load_n(&r->used_ns, __ATOMIC_RELAXED);
+            if (used < r->created_ns)
+                used = r->created_ns;
+            bool hard = r->hard_timeout && now - r->created_ns >= r->hard_timeout * 1000000000ull;
+            bool idle = r->idle_timeout && now - used >= r->idle_timeout * 1000000000ull;
+            if ((hard || idle) && rule_table_remove_rule(br->rules, r) == 0)
+                n++;
+            r = next;
+        }
+        if (n) {
+            dp_bridge_publish_rules(br);
+            SLOG(INFO, "bridge %s: %zu flows expired", br->name, n);
+        }
+    }
+}

@@ -1,0 +1,387 @@
+/* sluiced — the sluice daemon: DPDK EAL, the datapath's PMD threads, and the control thread.
+ *
+ * The main lcore is the control thread: it serves the management socket (RUNDIR/sluiced.ctl)
+ * and runs timers (flow expiry, link polling). PMD threads run on worker lcores. See
+ * datapath/dp.h for how the two share state.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+
+#include "control/jsonrpc.h"
+#include "control/mgmt.h"
+#include "datapath/dp.h"
+#include "datapath/log.h"
+
+#define DEFAULT_RUN_DIR "/run/sluice"
+#define DEFAULT_IDLE_SLEEP_US 200
+#define MAX_EAL_ARGS 128
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    exiting = 1;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: sluiced [OPTIONS] [-- EAL-ARGS...]\n"
+            "  --run-dir DIR           sockets and pid file (default $SLUICE_RUN_DIR or %s)\n"
+            "  --pmd-cores LIST        CPUs for PMD threads, e.g. 1 or 2,3 (default: last CPU)\n"
+            "  --main-core CPU         CPU of the control thread (default 0)\n"
+            "  --config FILE           commands to run at start (add-br, add-port, add-flow)\n"
+            "  --log-level LEVEL       emerg|alert|crit|err|warning|notice|info|debug\n"
+            "  --pmd-idle-sleep-us N   longest sleep of an idle PMD (default %d; 0 = busy-poll)\n"
+            "  --mbufs N               packet buffers in the pool (default 32768)\n"
+            "  --version, --help\n"
+            "EAL arguments after '--' are passed to DPDK; unless given there, sluiced adds\n"
+            "--lcores (from --main-core/--pmd-cores), --in-memory and -m 512.\n",
+            DEFAULT_RUN_DIR, DEFAULT_IDLE_SLEEP_US);
+}
+
+struct options {
+    const char *run_dir;
+    const char *config;
+    unsigned pmd_cpus[DP_MAX_PMDS];
+    unsigned n_pmd_cpus;
+    unsigned main_cpu;
+    int log_level;
+    uint32_t idle_sleep_us;
+    uint32_t n_mbufs;
+};
+
+static int parse_uint(const char *what, const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-' || v > max) {
+        fprintf(stderr, "sluiced: %s \"%s\": expected an integer from 0 to %lu\n", what, s, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* "1", "2,3", "1-3" */
+static int parse_cpu_list(const char *s, struct options *o)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", s);
+    o->n_pmd_cpus = 0;
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        unsigned long a, b;
+        char *dash = strchr(tok, '-');
+        if (dash) {
+            *dash = '\0';
+            if (parse_uint("--pmd-cores", tok, 1023, &a) || parse_uint("--pmd-cores", dash + 1, 1023, &b))
+                return -1;
+        } else {
+            if (parse_uint("--pmd-cores", tok, 1023, &a))
+                return -1;
+            b = a;
+        }
+        for (unsigned long c = a; c <= b; c++) {
+            if (o->n_pmd_cpus == DP_MAX_PMDS) {
+                fprintf(stderr, "sluiced: --pmd-cores %s: at most %d PMD threads\n", s,
+                        DP_MAX_PMDS);
+                return -1;
+            }
+            o->pmd_cpus[o->n_pmd_cpus++] = (unsigned)c;
+        }
+    }
+    if (!o->n_pmd_cpus) {
+        fprintf(stderr, "sluiced: --pmd-cores \"%s\": empty list\n", s);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_log_level(const char *s)
+{
+    static const char *names[] = {"emerg", "alert", "crit",   "err",
+                                  "warning", "notice", "info", "debug"};
+    for (int i = 0; i < 8; i++)
+        if (!strcmp(s, names[i]))
+            return i + 1; /* RTE_LOG_EMERG == 1 */
+    return -1;
+}
+
+static bool eal_has(int argc, char **argv, const char *const *opts)
+{
+    for (int i = 0; i < argc; i++)
+        for (const char *const *o = opts; *o; o++) {
+            size_t n = strlen(*o);
+            if (!strncmp(argv[i], *o, n) && (argv[i][n] == '\0' || argv[i][n] == '='))
+                return true;
+        }
+    return false;
+}
+
+static int parse_options(int argc, char **argv, struct options *o, int *eal_index)
+{
+    static const struct option longopts[] = {
+        {"run-dir", required_argument, NULL, 'r'},
+        {"pmd-cores", required_argument, NULL, 'p'},
+        {"main-core", required_argument, NULL, 'M'},
+        {"config", required_argument, NULL, 'c'},
+        {"log-level", required_argument, NULL, 'l'},
+        {"pmd-idle-sleep-us", required_argument, NULL, 's'},
+        {"mbufs", required_argument, NULL, 'b'},
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    unsigned long v;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            o->run_dir = optarg;
+            break;
+        case 'p':
+            if (parse_cpu_list(optarg, o))
+                return -1;
+            break;
+        case 'M':
+            if (parse_uint("--main-core", optarg, 1023, &v))
+                return -1;
+            o->main_cpu = (unsigned)v;
+            break;
+        case 'c':
+            o->config = optarg;
+            break;
+        case 'l':
+            if ((o->log_level = parse_log_level(optarg)) < 0) {
+                fprintf(stderr,
+                        "sluiced: --log-level \"%s\": expected emerg, alert, crit, err, warning, "
+                        "notice, info or debug\n",
+                        optarg);
+                return -1;
+            }
+            break;
+        case 's':
+            if (parse_uint("--pmd-idle-sleep-us", optarg, 1000000, &v))
+                return -1;
+            o->idle_sleep_us = (uint32_t)v;
+            break;
+        case 'b':
+            if (parse_uint("--mbufs", optarg, 16u << 20, &v) || v < 2048) {
+                fprintf(stderr, "sluiced: --mbufs %s: must be at least 2048\n", optarg);
+                return -1;
+            }
+            o->n_mbufs = (uint32_t)v;
+            break;
+        case 'V':
+            printf("sluiced 0.1.0\n");
+            exit(0);
+        case 'h':
+            usage(stdout);
+            exit(0);
+        case ':':
+            fprintf(stderr, "sluiced: option %s needs a value\n", argv[optind - 1]);
+            usage(stderr);
+            return -1;
+        default:
+            fprintf(stderr, "sluiced: unknown option %s\n", argv[optind - 1]);
+            usage(stderr);
+            return -1;
+        }
+    }
+    if (optind < argc && strcmp(argv[optind - 1], "--") != 0) {
+        fprintf(stderr, "sluiced: unexpected argument \"%s\" (EAL arguments go after --)\n",
+                argv[optind]);
+        return -1;
+    }
+    *eal_index = optind;
+    return 0;
+}
+
+static int mkdir_p(const char *path)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0755) && errno != EEXIST)
+                return -errno;
+            *p = '/';
+        }
+    if (mkdir(buf, 0755) && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o = {.log_level = -1, .idle_sleep_us = DEFAULT_IDLE_SLEEP_US};
+    int eal_index;
+    if (parse_options(argc, argv, &o, &eal_index))
+        return 2;
+    if (!o.run_dir)
+        o.run_dir = getenv("SLUICE_RUN_DIR");
+    if (!o.run_dir || !o.run_dir[0])
+        o.run_dir = DEFAULT_RUN_DIR;
+    if (!o.n_pmd_cpus) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        o.pmd_cpus[0] = n > 1 ? (unsigned)(n - 1) : 0;
+        o.n_pmd_cpus = 1;
+    }
+
+    /* EAL argv: ours first, then the user's (which win where DPDK takes the last value). */
+    char *eal_argv[MAX_EAL_ARGS];
+    int eal_argc = 0;
+    char lcores[512], mem[16] = "512";
+    eal_argv[eal_argc++] = argv[0];
+    int user_argc = argc - eal_index;
+    char **user_argv = argv + eal_index;
+    static const char *const lcore_opts[] = {"-l", "-c", "--lcores", NULL};
+    static const char *const mem_opts[] = {"-m", "--socket-mem", NULL};
+    static const char *const prefix_opts[] = {"--file-prefix", "--in-memory", NULL};
+    if (!eal_has(user_argc, user_argv, lcore_opts)) {
+        int n = snprintf(lcores, sizeof lcores, "0@%u", o.main_cpu);
+        for (unsigned i = 0; i < o.n_pmd_cpus; i++)
+            n += snprintf(lcores + n, sizeof lcores - (size_t)n, ",%u@%u", i + 1, o.pmd_cpus[i]);
+        eal_argv[eal_argc++] = "--lcores";
+        eal_argv[eal_argc++] = lcores;
+    }
+    if (!eal_has(user_argc, user_argv, mem_opts)) {
+        eal_argv[eal_argc++] = "-m";
+        eal_argv[eal_argc++] = mem;
+    }
+    if (!eal_has(user_argc, user_argv, prefix_opts)) {
+        /* No hugepage files to leave behind, whatever way the daemon ends. */
+        eal_argv[eal_argc++] = "--in-memory";
+    }
+    if (eal_argc + user_argc >= MAX_EAL_ARGS) {
+        fprintf(stderr, "sluiced: too many EAL arguments\n");
+        return 2;
+    }
+    for (int i = 0; i < user_argc; i++)
+        eal_argv[eal_argc++] = user_argv[i];
+    eal_argv[eal_argc] = NULL;
+
+    int rc = mkdir_p(o.run_dir);
+    if (rc) {
+        fprintf(stderr, "sluiced: run directory %s: %s\n", o.run_dir, strerror(-rc));
+        return 1;
+    }
+
+    sluice_log_init();
+    if (rte_eal_init(eal_argc, eal_argv) < 0) {
+        fprintf(stderr, "sluiced: DPDK EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+        return 1;
+    }
+    sluice_log_init();
+    if (o.log_level > 0)
+        rte_log_set_level(sluice_logtype, (uint32_t)o.log_level);
+
+    struct dp_config cfg = {.idle_sleep_max_us = o.idle_sleep_us, .n_mbufs = o.n_mbufs};
+    unsigned lcore;
+    RTE_LCORE_FOREACH_WORKER(lcore)
+    {
+        if (cfg.n_pmds < DP_MAX_PMDS)
+            cfg.pmd_lcores[cfg.n_pmds++] = lcore;
+    }
+    if (!cfg.n_pmds) {
+        fprintf(stderr, "sluiced: no worker lcore for a PMD thread (EAL lcores: give at least "
+                        "two, e.g. --lcores 0@0,1@1)\n");
+        rte_eal_cleanup();
+        return 1;
+    }
+
+    char err[512];
+    int status = 1;
+    struct jsonrpc_server *srv = NULL;
+    char sock[512], pidfile[512];
+    snprintf(sock, sizeof sock, "%s/sluiced.ctl", o.run_dir);
+    snprintf(pidfile, sizeof pidfile, "%s/sluiced.pid", o.run_dir);
+
+    if (dp_init(&cfg, err, sizeof err) || dp_start(err, sizeof err)) {
+        fprintf(stderr, "sluiced: %s\n", err);
+        goto out;
+    }
+
+    struct mgmt_context ctx = {.run_dir = o.run_dir};
+    srv = jsonrpc_server_create(sock, mgmt_methods, &ctx, err, sizeof err);
+    if (!srv) {
+        fprintf(stderr, "sluiced: %s\n", err);
+        goto out;
+    }
+    FILE *pf = fopen(pidfile, "w");
+    if (pf) {
+        fprintf(pf, "%d\n", (int)getpid());
+        fclose(pf);
+    }
+
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (o.config && mgmt_apply_config(&ctx, o.config, err, sizeof err)) {
+        fprintf(stderr, "sluiced: %s\n", err);
+        goto out;
+    }
+    SLOG(INFO, "ready: %u PMD thread(s), management socket %s", cfg.n_pmds, sock);
+    printf("sluiced: ready, management socket %s\n", sock);
+    fflush(stdout);
+
+    uint64_t next_tick = mono_ns();
+    while (!exiting) {
+        int fds[1024];
+        struct pollfd pfds[1024];
+        int n = jsonrpc_server_fds(srv, fds, 1024);
+        for (int i = 0; i < n; i++)
+            pfds[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+        int k = poll(pfds, (nfds_t)n, 100);
+        if (k < 0 && errno != EINTR) {
+            fprintf(stderr, "sluiced: poll: %s\n", strerror(errno));
+            break;
+        }
+        for (int i = 0; k > 0 && i < n; i++)
+            if (pfds[i].revents)
+                jsonrpc_server_run(srv, pfds[i].fd);
+        uint64_t now = mono_ns();
+        if (now >= next_tick) {
+            mgmt_expire_flows(now);
+            dp_poll_links();
+            next_tick = now + 1000000000ull;
+        }
+    }
+    SLOG(INFO, "shutting down");
+    status = 0;
+out:
+    if (srv)
+        jsonrpc_server_destroy(srv);
+    unlink(pidfile);
+    dp_fini();
+    rte_eal_cleanup();
+    return status;
+}

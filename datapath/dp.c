@@ -1,0 +1,477 @@
+#include "datapath/dp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "datapath/log.h"
+#include "datapath/pmd.h"
+#include "datapath/rcu.h"
+
+#define DP_MAX_BRIDGES 64
+#define DP_DEFAULT_MBUFS 32768u
+
+static struct {
+    bool initialised;
+    bool started;
+    struct dp_config cfg;
+    struct rte_mempool *pool;
+    struct pmd *pmds[DP_MAX_PMDS];
+    struct dp_port *ports[DP_MAX_PORTS]; /* by dp_port.id */
+    struct dp_bridge *bridges[DP_MAX_BRIDGES];
+    unsigned n_bridges;
+} dp;
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int dp_init(const struct dp_config *cfg, char *err, size_t errlen)
+{
+    if (cfg->n_pmds == 0 || cfg->n_pmds > DP_MAX_PMDS) {
+        snprintf(err, errlen, "datapath: %u PMD threads requested, must be 1 to %d",
+                 cfg->n_pmds, DP_MAX_PMDS);
+        return -EINVAL;
+    }
+    dp.cfg = *cfg;
+    uint32_t n_mbufs = cfg->n_mbufs ? cfg->n_mbufs : DP_DEFAULT_MBUFS;
+    dp.pool = rte_pktmbuf_pool_create("sluice_mbufs", n_mbufs, 256, 0,
+                                      RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+    if (!dp.pool) {
+        snprintf(err, errlen,
+                 "datapath: cannot create a pool of %u mbufs: %s (more hugepage memory, -m, or "
+                 "fewer --mbufs)",
+                 n_mbufs, rte_strerror(rte_errno));
+        return -ENOMEM;
+    }
+    int rc = dp_rcu_init(cfg->n_pmds);
+    if (rc) {
+        snprintf(err, errlen, "datapath: RCU init failed: %s", strerror(-rc));
+        return rc;
+    }
+    for (unsigned i = 0; i < cfg->n_pmds; i++) {
+        struct pmd *pmd = rte_zmalloc("sluice_pmd", sizeof *pmd, RTE_CACHE_LINE_SIZE);
+        if (!pmd) {
+            snprintf(err, errlen, "datapath: out of memory for PMD %u", i);
+            return -ENOMEM;
+        }
+        pmd->id = i;
+        pmd->lcore = cfg->pmd_lcores[i];
+        pmd->idle_sleep_max_us = cfg->idle_sleep_max_us;
+        pmd->pool = dp.pool;
+        pmd->stats.id = i;
+        pmd->stats.lcore = pmd->lcore;
+        dp.pmds[i] = pmd;
+    }
+    dp.initialised = true;
+    return 0;
+}
+
+int dp_start(char *err, size_t errlen)
+{
+    for (unsigned i = 0; i < dp.cfg.n_pmds; i++) {
+        int rc = rte_eal_remote_launch(pmd_main, dp.pmds[i], dp.pmds[i]->lcore);
+        if (rc) {
+            snprintf(err, errlen, "datapath: cannot launch PMD %u on lcore %u: %s", i,
+                     dp.pmds[i]->lcore, strerror(-rc));
+            return rc;
+        }
+    }
+    dp.started = true;
+    return 0;
+}
+
+/* --- Publication helpers ------------------------------------------------------------- */
+
+/* Publishes `*slot = nv`, waits a grace period, frees the old value with rte_free. */
+static void publish_and_free(void **slot, void *nv)
+{
+    void *old = __atomic_exchange_n(slot, nv, __ATOMIC_ACQ_REL);
+    dp_rcu_synchronize();
+    rte_free(old);
+}
+
+static struct dp_bridge_view *view_copy(const struct dp_bridge_view *v)
+{
+    struct dp_bridge_view *n = rte_zmalloc("sluice_view", sizeof *n, RTE_CACHE_LINE_SIZE);
+    if (n && v)
+        memcpy(n, v, sizeof *n);
+    return n;
+}
+
+static int poll_count(unsigned i)
+{
+    const struct pmd_poll_list *pl = dp.pmds[i]->poll;
+    return pl ? (int)pl->n : 0;
+}
+
+/* Builds PMD i's poll list with `add` appended (when non-NULL) and every queue of `drop`
+ * removed (when non-NULL), and publishes it. */
+static int poll_list_update(unsigned i, const struct pmd_rxq *add, const struct dp_port *drop)
+{
+    const struct pmd_poll_list *old = dp.pmds[i]->poll;
+    uint32_t n_old = old ? old->n : 0;
+    struct pmd_poll_list *pl = rte_zmalloc(
+        "sluice_poll", sizeof *pl + (n_old + 1) * sizeof(struct pmd_rxq), RTE_CACHE_LINE_SIZE);
+    if (!pl)
+        return -ENOMEM;
+    for (uint32_t k = 0; k < n_old; k++)
+        if (old->q[k].port != drop)
+            pl->q[pl->n++] = old->q[k];
+    if (add)
+        pl->q[pl->n++] = *add;
+    publish_and_free((void **)&dp.pmds[i]->poll, pl);
+    return 0;
+}
+
+/* --- Bridges ------------------------------------------------------------------------- */
+
+struct dp_bridge *dp_bridge_find(const char *name)
+{
+    for (unsigned i = 0; i < dp.n_bridges; i++)
+        if (!strcmp(dp.bridges[i]->name, name))
+            return dp.bridges[i];
+    return NULL;
+}
+
+struct dp_bridge *dp_bridge_next(const struct dp_bridge *prev)
+{
+    if (!prev)
+        return dp.n_bridges ? dp.bridges[0] : NULL;
+    for (unsigned i = 0; i + 1 < dp.n_bridges; i++)
+        if (dp.bridges[i] == prev)
+            return dp.bridges[i + 1];
+    return NULL;
+}
+
+int dp_bridge_add(const char *name, char *err, size_t errlen)
+{
+    int rc = dp_name_validate("bridge", name, err, errlen);
+    if (rc)
+        return rc;
+    if (dp_bridge_find(name)) {
+        snprintf(err, errlen, "bridge %s: already exists", name);
+        return -EEXIST;
+    }
+    if (dp_port_find_any(name)) {
+        snprintf(err, errlen, "bridge %s: a port already has that name", name);
+        return -EEXIST;
+    }
+    if (dp.n_bridges == DP_MAX_BRIDGES) {
+        snprintf(err, errlen, "bridge %s: too many bridges (at most %d)", name, DP_MAX_BRIDGES);
+        return -ENOSPC;
+    }
+    struct dp_bridge *br = rte_zmalloc("sluice_bridge", sizeof *br, RTE_CACHE_LINE_SIZE);
+    struct dp_bridge_view *v = view_copy(NULL);
+    struct rule_table *rt = rule_table_create();
+    if (!br || !v || !rt) {
+        rte_free(br);
+        rte_free(v);
+        if (rt)
+            rule_table_destroy(rt);
+        snprintf(err, errlen, "bridge %s: out of memory", name);
+        return -ENOMEM;
+    }
+    snprintf(br->name, sizeof br->name, "%s", name);
+    br->rules = rt;
+    br->view = v;
+    br->next_ofport = 1;
+    br->created_ns = mono_ns();
+    dp.bridges[dp.n_bridges++] = br;
+    SLOG(INFO, "bridge %s: created", name);
+    return 0;
+}
+
+int dp_bridge_del(const char *name, char *err, size_t errlen)
+{
+    struct dp_bridge *br = dp_bridge_find(name);
+    if (!br) {
+        snprintf(err, errlen, "bridge %s: no such bridge", name);
+        return -ENOENT;
+    }
+    while (br->view->n_ports) {
+        int rc = dp_port_del(br, br->view->ports[0]->name, err, errlen);
+        if (rc)
+            return rc;
+    }
+    /* No port of this bridge is polled any more, so no PMD reads its rules or view. */
+    rule_table_destroy(br->rules);
+    rte_free(br->view);
+    for (unsigned i = 0; i < dp.n_bridges; i++)
+        if (dp.bridges[i] == br) {
+            memmove(&dp.bridges[i], &dp.bridges[i + 1],
+                    (dp.n_bridges - i - 1) * sizeof dp.bridges[0]);
+            dp.n_bridges--;
+            break;
+        }
+    SLOG(INFO, "bridge %s: deleted", name);
+    rte_free(br);
+    return 0;
+}
+
+int dp_bridge_publish_rules(struct dp_bridge *br)
+{
+    return rule_table_publish(br->rules);
+}
+
+/* --- Ports --------------------------------------------------------------------------- */
+
+struct dp_port *dp_port_find(const struct dp_bridge *br, const char *name)
+{
+    const struct dp_bridge_view *v = br->view;
+    for (uint32_t i = 0; i < v->n_ports; i++)
+        if (!strcmp(v->ports[i]->name, name))
+            return v->ports[i];
+    return NULL;
+}
+
+struct dp_port *dp_port_find_any(const char *name)
+{
+    for (unsigned i = 0; i < DP_MAX_PORTS; i++)
+        if (dp.ports[i] && !strcmp(dp.ports[i]->name, name))
+            return dp.ports[i];
+    return NULL;
+}
+
+struct dp_port *dp_port_by_ofport(const struct dp_bridge *br, uint32_t ofport)
+{
+    const struct dp_bridge_view *v = br->view;
+    for (uint32_t i = 0; i < v->n_ports; i++)
+        if (v->ofports[i] == ofport)
+            return v->ports[i];
+    return NULL;
+}
+
+struct dp_port *dp_port_next(const struct dp_bridge *br, const struct dp_port *prev)
+{
+    const struct dp_bridge_view *v = br->view;
+    if (!prev)
+        return v->n_ports ? v->ports[0] : NULL;
+    for (uint32_t i = 0; i + 1 < v->n_ports; i++)
+        if (v->ports[i] == prev)
+            return v->ports[i + 1];
+    return NULL;
+}
+
+static int free_port_id(void)
+{
+    for (int i = 0; i < DP_MAX_PORTS; i++)
+        if (!dp.ports[i])
+            return i;
+    return -1;
+}
+
+static uint32_t next_ofport(struct dp_bridge *br)
+{
+    uint32_t n = br->next_ofport;
+    while (dp_port_by_ofport(br, n))
+        n++;
+    return n;
+}
+
+int dp_port_add(struct dp_bridge *br, const char *name, const struct dp_port_args *args,
+                uint32_t ofport, char *err, size_t errlen)
+{
+    int rc = dp_name_validate("port", name, err, errlen);
+    if (rc)
+        return rc;
+    struct dp_port *other = dp_port_find_any(name);
+    if (other) {
+        snprintf(err, errlen, "port %s: already exists on bridge %s", name, other->bridge->name);
+        return -EEXIST;
+    }
+    if (br->view->n_ports == DP_MAX_BRIDGE_PORTS) {
+        snprintf(err, errlen, "port %s: bridge %s is full (%d ports)", name, br->name,
+                 DP_MAX_BRIDGE_PORTS);
+        return -ENOSPC;
+    }
+    if (ofport) {
+        if (ofport >= DP_OFPORT_MAX) {
+            snprintf(err, errlen, "port %s: ofport %u out of range (1 to %u)", name, ofport,
+                     DP_OFPORT_MAX - 1);
+            return -EINVAL;
+        }
+        struct dp_port *taken = dp_port_by_ofport(br, ofport);
+        if (taken) {
+            snprintf(err, errlen, "port %s: ofport %u is taken by port %s", name, ofport,
+                     taken->name);
+            return -EEXIST;
+        }
+    } else {
+        ofport = next_ofport(br);
+    }
+    int id = free_port_id();
+    if (id < 0) {
+        snprintf(err, errlen, "port %s: too many ports (at most %d)", name, DP_MAX_PORTS);
+        return -ENOSPC;
+    }
+    struct dp_port *p = rte_zmalloc("sluice_port", sizeof *p, RTE_CACHE_LINE_SIZE);
+    if (!p) {
+        snprintf(err, errlen, "port %s: out of memory", name);
+        return -ENOMEM;
+    }
+    snprintf(p->name, sizeof p->name, "%s", name);
+    p->id = (uint16_t)id;
+    p->ofport = ofport;
+    p->bridge = br;
+    rc = dp_port_open(p, args, dp.cfg.n_pmds + 1, dp.pool, err, errlen);
+    if (rc) {
+        rte_free(p);
+        return rc;
+    }
+    dp.ports[id] = p;
+
+    /* Make it a forwarding target first, then start polling it. */
+    struct dp_bridge_view *v = view_copy(br->view);
+    if (!v) {
+        dp_port_close(p);
+        dp.ports[id] = NULL;
+        rte_free(p);
+        snprintf(err, errlen, "port %s: out of memory", name);
+        return -ENOMEM;
+    }
+    uint32_t pos = v->n_ports;
+    while (pos > 0 && v->ofports[pos - 1] > ofport) {
+        v->ofports[pos] = v->ofports[pos - 1];
+        v->ports[pos] = v->ports[pos - 1];
+        pos--;
+    }
+    v->ofports[pos] = ofport;
+    v->ports[pos] = p;
+    v->n_ports++;
+    publish_and_free((void **)&br->view, v);
+    if (ofport >= br->next_ofport)
+        br->next_ofport = ofport + 1;
+
+    for (uint16_t q = 0; q < p->n_rxq; q++) {
+        unsigned best = 0;
+        for (unsigned i = 1; i < dp.cfg.n_pmds; i++)
+            if (poll_count(i) < poll_count(best))
+                best = i;
+        struct pmd_rxq rxq = {.port = p, .queue = q};
+        if (poll_list_update(best, &rxq, NULL) != 0)
+            SLOG(ERR, "port %s: out of memory adding rx queue %u to PMD %u", name, q, best);
+    }
+    SLOG(INFO, "port %s: added to bridge %s as ofport %u", name, br->name, ofport);
+    return 0;
+}
+
+int dp_port_del(struct dp_bridge *br, const char *name, char *err, size_t errlen)
+{
+    struct dp_port *p = dp_port_find(br, name);
+    if (!p) {
+        struct dp_port *elsewhere = dp_port_find_any(name);
+        if (elsewhere)
+            snprintf(err, errlen, "port %s: not on bridge %s (it is on %s)", name, br->name,
+                     elsewhere->bridge->name);
+        else
+            snprintf(err, errlen, "port %s: no such port on bridge %s", name, br->name);
+        return -ENOENT;
+    }
+    /* Stop polling it and stop sending to it; after the grace periods below no PMD holds
+     * the port or a packet buffered for it (PMDs flush before going quiescent). */
+    for (unsigned i = 0; i < dp.cfg.n_pmds; i++)
+        if (poll_list_update(i, NULL, p) != 0) {
+            snprintf(err, errlen, "port %s: out of memory", name);
+            return -ENOMEM;
+        }
+    struct dp_bridge_view *v = view_copy(br->view);
+    if (!v) {
+        snprintf(err, errlen, "port %s: out of memory", name);
+        return -ENOMEM;
+    }
+    uint32_t w = 0;
+    for (uint32_t i = 0; i < v->n_ports; i++)
+        if (v->ports[i] != p) {
+            v->ports[w] = v->ports[i];
+            v->ofports[w] = v->ofports[i];
+            w++;
+        }
+    v->n_ports = w;
+    publish_and_free((void **)&br->view, v);
+
+    dp_port_close(p);
+    dp.ports[p->id] = NULL;
+    SLOG(INFO, "port %s: removed from bridge %s", name, br->name);
+    rte_free(p);
+    return 0;
+}
+
+/* --- PMDs, links, shutdown ------------------------------------------------------------ */
+
+unsigned dp_n_pmds(void)
+{
+    return dp.cfg.n_pmds;
+}
+
+void dp_pmd_stats(unsigned i, struct dp_pmd_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    if (i >= dp.cfg.n_pmds)
+        return;
+    const struct pmd *pmd = dp.pmds[i];
+    out->id = i;
+    out->lcore = pmd->lcore;
+    out->iterations = __atomic_load_n(&pmd->stats.iterations, __ATOMIC_RELAXED);
+    out->packets = __atomic_load_n(&pmd->stats.packets, __ATOMIC_RELAXED);
+    out->busy_cycles = __atomic_load_n(&pmd->stats.busy_cycles, __ATOMIC_RELAXED);
+    out->idle_cycles = __atomic_load_n(&pmd->stats.idle_cycles, __ATOMIC_RELAXED);
+    out->sleeps = __atomic_load_n(&pmd->stats.sleeps, __ATOMIC_RELAXED);
+    out->n_rxqs = (uint32_t)poll_count(i);
+}
+
+unsigned dp_pmd_rxqs(unsigned i, const struct dp_port **ports, uint16_t *queues, unsigned max)
+{
+    if (i >= dp.cfg.n_pmds || !dp.pmds[i]->poll)
+        return 0;
+    const struct pmd_poll_list *pl = dp.pmds[i]->poll;
+    unsigned n = 0;
+    for (; n < pl->n && n < max; n++) {
+        ports[n] = pl->q[n].port;
+        queues[n] = pl->q[n].queue;
+    }
+    return pl->n;
+}
+
+void dp_poll_links(void)
+{
+    for (unsigned i = 0; i < DP_MAX_PORTS; i++)
+        if (dp.ports[i])
+            dp_port_poll_link(dp.ports[i]);
+}
+
+void dp_fini(void)
+{
+    if (!dp.initialised)
+        return;
+    char err[256];
+    while (dp.n_bridges)
+        dp_bridge_del(dp.bridges[dp.n_bridges - 1]->name, err, sizeof err);
+    if (dp.started) {
+        for (unsigned i = 0; i < dp.cfg.n_pmds; i++)
+            __atomic_store_n(&dp.pmds[i]->stop, 1, __ATOMIC_RELEASE);
+        rte_eal_mp_wait_lcore();
+        dp.started = false;
+    }
+    for (unsigned i = 0; i < dp.cfg.n_pmds; i++) {
+        rte_free(dp.pmds[i]->poll);
+        rte_free(dp.pmds[i]);
+        dp.pmds[i] = NULL;
+    }
+    dp_rcu_fini();
+    rte_mempool_free(dp.pool);
+    dp.pool = NULL;
+    dp.initialised = false;
+}

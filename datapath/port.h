@@ -1,0 +1,116 @@
+/* port.h — a datapath port: one DPDK ethdev, whatever drives it.
+ *
+ * What?
+ *   Every port is an ethdev. A `dpdk` port is any device DPDK can probe from a PCI address or
+ *   devargs (net_af_packet, net_pcap, net_tap, net_memif, net_null, ...); a `vhostuser` or
+ *   `vhostuserclient` port is a net_vhost ethdev (vm-ports/ builds its devargs). One code path
+ *   then serves all of them: rx/tx bursts, stats, link state, xstats.
+ *
+ * Queues.
+ *   A port has n_rxq rx queues, each polled by exactly one PMD, and n_txq tx queues. Every
+ *   PMD and the control thread (packet-out) need a tx queue: tx user u uses queue
+ *   u % n_txq. When the device has fewer tx queues than users, `txq_shared` is set and a
+ *   spinlock per queue serialises them (the uncommon case: e.g. net_af_packet with one qpair).
+ *
+ * Threads.
+ *   Created, started, stopped and freed by the control thread. PMDs reach a port only through
+ *   published views (bridge view, poll lists) and so only between quiescent states; a port is
+ *   freed only after it left every view and a grace period passed. PMD `u` writes only
+ *   stats[u]; the control thread sums them.
+ */
+#ifndef SLUICE_DATAPATH_PORT_H
+#define SLUICE_DATAPATH_PORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_spinlock.h>
+
+#define DP_PORT_NAME_MAX 32
+#define DP_MAX_PMDS 16
+#define DP_MAX_TXQ 64
+#define DP_TX_USERS_MAX (DP_MAX_PMDS + 1) /* every PMD, plus the control thread */
+#define DP_CONTROL_TX_USER DP_MAX_PMDS   /* stats slot and tx user of the control thread */
+
+enum dp_port_type {
+    DP_PORT_DPDK,
+    DP_PORT_VHOSTUSER,       /* sluice is the vhost-user server: it creates the socket */
+    DP_PORT_VHOSTUSERCLIENT, /* the VM (QEMU) is the server: sluice connects, reconnects */
+};
+
+/* Per-user (per-PMD) counters of one port: written by one thread only. */
+struct dp_port_stats {
+    uint64_t rx_packets;
+    uint64_t rx_bytes;
+    uint64_t tx_packets;
+    uint64_t tx_bytes;
+    uint64_t drop_no_rule;   /* rx: no rule matched */
+    uint64_t drop_malformed; /* rx: shorter than an Ethernet header */
+    uint64_t drop_action;    /* rx: a rule's actions said drop */
+    uint64_t drop_tx_full;   /* tx: the device did not take the packet (queue full) */
+    uint64_t drop_port_down; /* tx: link down (e.g. VM not connected) */
+    uint64_t drop_mtu;       /* tx: frame longer than the port's MTU allows */
+    uint64_t drop_no_port;   /* rx: an output named a port that is not there */
+} __rte_cache_aligned;
+
+/* The names of dp_port_stats' drop counters, in order, for printing. */
+#define DP_PORT_DROP_REASONS(X) \
+    X(no_rule) X(malformed) X(action) X(tx_full) X(port_down) X(mtu) X(no_port)
+
+struct dp_bridge;
+
+struct dp_port {
+    char name[DP_PORT_NAME_MAX];
+    enum dp_port_type type;
+    uint16_t id;         /* index in the datapath's port table (dense, reused after removal) */
+    uint16_t eth_port;   /* DPDK port id */
+    uint32_t ofport;     /* OpenFlow port number within its bridge */
+    struct dp_bridge *bridge;
+    char devargs[512];   /* as probed */
+    char path[256];      /* vhost-user socket path, "" for other types */
+    bool probed_here;    /* we hot-plugged the device, so we remove it */
+
+    uint16_t n_rxq;
+    uint16_t n_txq;
+    bool txq_shared;
+    uint16_t mtu;
+    struct rte_ether_addr mac;
+    uint32_t link_up;    /* 0/1, written by the LSC callback (atomic), read anywhere */
+    uint32_t link_changes;
+
+    rte_spinlock_t txq_lock[DP_MAX_TXQ];
+    struct dp_port_stats stats[DP_TX_USERS_MAX];
+};
+
+/* Options for creating a port. */
+struct dp_port_args {
+    enum dp_port_type type;
+    const char *devargs;  /* dpdk: PCI address or vdev devargs; vhost: built by vm-ports */
+    const char *path;     /* vhost: socket path */
+    uint16_t n_rxq;       /* 0 = 1 */
+    uint16_t mtu;         /* 0 = leave the device's default */
+};
+
+/* Probes (or finds, when already probed) the device, configures n_rxq rx queues and
+ * min(n_tx_users, device max) tx queues on `pool`, starts it, enables promiscuous mode.
+ * On error returns a negative errno with a message naming the port and the cause, and leaves
+ * no device behind. */
+struct rte_mempool;
+int dp_port_open(struct dp_port *p, const struct dp_port_args *args, unsigned n_tx_users,
+                 struct rte_mempool *pool, char *err, size_t errlen);
+/* Stops and closes the device, and removes it when we probed it. */
+void dp_port_close(struct dp_port *p);
+
+/* Sum of every user's counters. */
+void dp_port_stats_sum(const struct dp_port *p, struct dp_port_stats *sum);
+
+/* Refreshes link_up from the device (control thread). Returns true when it changed. */
+bool dp_port_poll_link(struct dp_port *p);
+
+/* Validates a port or bridge name: 1..31 chars of [A-Za-z0-9_.-], not starting with '-'.
+ * Returns 0 or -EINVAL with a message. */
+int dp_name_validate(const char *what, const char *name, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,72 @@
+#include "vm-ports/vhost.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+/* Server mode: the path must be free, or hold only a dead socket. */
+static int check_server_path(const char *name, const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return 0; /* nothing there */
+    if (!S_ISSOCK(st.st_mode)) {
+        snprintf(err, errlen, "port %s: vhost socket %s: exists and is not a socket", name,
+                 path);
+        return -EEXIST;
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return 0;
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+    int rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+    close(fd);
+    if (rc == 0) {
+        snprintf(err, errlen, "port %s: vhost socket %s: address already in use", name, path);
+        return -EADDRINUSE;
+    }
+    unlink(path); /* stale: left by a process that died */
+    return 0;
+}
+
+int vhost_port_devargs(const char *name, enum dp_port_type type, const char *path,
+                       unsigned queues, char *buf, size_t len, char *err, size_t errlen)
+{
+    if (!path || !path[0]) {
+        snprintf(err, errlen, "port %s: vhost socket path missing (path=SOCK)", name);
+        return -EINVAL;
+    }
+    if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+        snprintf(err, errlen, "port %s: vhost socket path %s: longer than %zu characters", name,
+                 path, sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+        return -ENAMETOOLONG;
+    }
+    if (strchr(path, ',')) {
+        snprintf(err, errlen, "port %s: vhost socket path %s: must not contain ','", name, path);
+        return -EINVAL;
+    }
+    if (queues == 0)
+        queues = 1;
+    if (queues > 128) {
+        snprintf(err, errlen, "port %s: %u queue pairs requested, at most 128", name, queues);
+        return -EINVAL;
+    }
+    bool client = type == DP_PORT_VHOSTUSERCLIENT;
+    if (!client) {
+        int rc = check_server_path(name, path, err, errlen);
+        if (rc)
+            return rc;
+    }
+    int n = snprintf(buf, len, "net_vhost_%s,iface=%s,queues=%u,client=%d", name, path, queues,
+                     client ? 1 : 0);
+    if (n < 0 || (size_t)n >= len) {
+        snprintf(err, errlen, "port %s: devargs too long", name);
+        return -ENAMETOOLONG;
+    }
+    return 0;
+}
