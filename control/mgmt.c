@@ -13,6 +13,7 @@
 #include "datapath/dp.h"
 #include "datapath/log.h"
 #include "ofproto/flow-syntax.h"
+#include "ofproto/ofproto.h"
 #include "vm-ports/vhost.h"
 
 #define SLUICE_VERSION "0.1.0"
@@ -307,6 +308,14 @@ static json_t *port_json(const struct dp_port *p)
     return j;
 }
 
+static size_t bridge_flow_count(const struct dp_bridge *br)
+{
+    size_t n = 0;
+    for (unsigned t = 0; t < DP_N_TABLES; t++)
+        n += rule_table_count(br->tables[t]);
+    return n;
+}
+
 static int m_show(void *aux, json_t *params, json_t **result, char *err, size_t errlen)
 {
     (void)aux, (void)params, (void)err, (void)errlen;
@@ -317,7 +326,7 @@ static int m_show(void *aux, json_t *params, json_t **result, char *err, size_t 
             json_array_append_new(ports, port_json(p));
         json_array_append_new(bridges, json_pack("{s:s, s:o, s:I}", "name", br->name, "ports",
                                                  ports, "n_flows",
-                                                 (json_int_t)rule_table_count(br->rules)));
+                                                 (json_int_t)bridge_flow_count(br)));
     }
     json_t *pmds = json_array();
     for (unsigned i = 0; i < dp_n_pmds(); i++) {
@@ -362,44 +371,6 @@ static int m_pmd_stats(void *aux, json_t *params, json_t **result, char *err, si
 
 /* --- Flows ---------------------------------------------------------------------------- */
 
-/* The datapath runs these; the rest of OpenFlow's actions come with the OpenFlow pipeline. */
-static int check_supported(const struct flow_spec *s, char *err, size_t errlen)
-{
-    if (s->table_id != 0 || s->has_goto_table || s->has_write_actions || s->clear_actions ||
-        s->has_write_metadata || s->meter_id) {
-        snprintf(err, errlen,
-                 "flow uses tables, goto_table, write_actions, clear_actions, write_metadata or "
-                 "meter: this daemon has a single table (table=0) and apply-actions only");
-        return -ENOTSUP;
-    }
-    for (uint32_t i = 0; i < s->n_actions; i++) {
-        const struct dp_action *a = &s->actions[i];
-        switch (a->type) {
-        case DP_ACT_OUTPUT:
-            if (a->port == DP_OFPORT_CONTROLLER || a->port == DP_OFPORT_LOCAL ||
-                a->port == DP_OFPORT_NORMAL || a->port == DP_OFPORT_TABLE) {
-                snprintf(err, errlen,
-                         "action output to a reserved port (controller/local/normal/table) is "
-                         "not supported by this daemon yet");
-                return -ENOTSUP;
-            }
-            break;
-        case DP_ACT_PUSH_VLAN:
-        case DP_ACT_POP_VLAN:
-        case DP_ACT_SET_VLAN_VID:
-        case DP_ACT_SET_VLAN_PCP:
-            break;
-        default:
-            snprintf(err, errlen,
-                     "action #%u is not supported by this daemon yet (supported: output, flood, "
-                     "all, in_port, drop, push_vlan, pop_vlan, mod_vlan_vid, mod_vlan_pcp)",
-                     i + 1);
-            return -ENOTSUP;
-        }
-    }
-    return 0;
-}
-
 static int parse_flow(struct dp_bridge *br, const char *text, enum flow_parse_mode mode,
                       struct flow_spec *spec, char *err, size_t errlen)
 {
@@ -409,23 +380,12 @@ static int parse_flow(struct dp_bridge *br, const char *text, enum flow_parse_mo
         snprintf(err, errlen, "%s", perr);
         return JSONRPC_INVALID_PARAMS;
     }
-    if (mode != FLOW_PARSE_FILTER && check_supported(spec, perr, sizeof perr) != 0) {
-        snprintf(err, errlen, "%s", perr);
+    struct ofproto_error oe;
+    if (mode != FLOW_PARSE_FILTER && ofproto_validate(br, spec, &oe) != 0) {
+        snprintf(err, errlen, "%s", oe.msg);
         return JSONRPC_INVALID_PARAMS;
     }
     return 0;
-}
-
-static struct rule *rule_from_spec(const struct flow_spec *s)
-{
-    struct rule *r = rule_create(&s->match, s->priority, s->actions, s->n_actions);
-    if (r) {
-        r->cookie = s->cookie;
-        r->idle_timeout = s->idle_timeout;
-        r->hard_timeout = s->hard_timeout;
-        r->flags = s->flags;
-    }
-    return r;
 }
 
 static int m_add_flows(void *aux, json_t *params, json_t **result, char *err, size_t errlen)
@@ -441,46 +401,38 @@ static int m_add_flows(void *aux, json_t *params, json_t **result, char *err, si
         return JSONRPC_INVALID_PARAMS;
     }
     size_t n = json_array_size(flows);
-    struct rule **rules = calloc(n ? n : 1, sizeof *rules);
-    struct flow_spec *spec = malloc(sizeof *spec);
-    if (!rules || !spec) {
-        free(rules);
-        free(spec);
+    struct flow_spec *specs = malloc((n ? n : 1) * sizeof *specs);
+    if (!specs) {
         snprintf(err, errlen, "out of memory for %zu flows", n);
         return JSONRPC_FAILED;
     }
-    /* All or nothing: parse every flow before touching the table. */
+    /* All or nothing: parse and validate every flow before touching a table. */
     for (size_t i = 0; i < n && !rc; i++) {
         json_t *f = json_array_get(flows, i);
         char ferr[300];
         if (!json_is_string(f)) {
             snprintf(err, errlen, "flow %zu: must be a string", i + 1);
             rc = JSONRPC_INVALID_PARAMS;
-        } else if ((rc = parse_flow(br, json_string_value(f), FLOW_PARSE_ADD, spec, ferr,
+        } else if ((rc = parse_flow(br, json_string_value(f), FLOW_PARSE_ADD, &specs[i], ferr,
                                     sizeof ferr)) != 0) {
             snprintf(err, errlen, "flow %zu: %s", i + 1, ferr);
-        } else if (!(rules[i] = rule_from_spec(spec))) {
-            snprintf(err, errlen, "flow %zu: out of memory", i + 1);
-            rc = JSONRPC_FAILED;
         }
     }
-    if (rc) {
-        for (size_t i = 0; i < n; i++)
-            if (rules[i])
-                rule_free(rules[i]);
-    } else {
-        for (size_t i = 0; i < n; i++)
-            rule_table_insert(br->rules, rules[i],
-                              !(rules[i]->flags & FLOW_SPEC_RESET_COUNTS));
-        if (dp_bridge_publish_rules(br) != 0) {
-            snprintf(err, errlen, "bridge %s: out of memory publishing flows", br->name);
-            rc = JSONRPC_FAILED;
-        } else {
-            *result = json_pack("{s:I}", "added", (json_int_t)n);
+    for (size_t i = 0; i < n && !rc; i++) {
+        struct ofproto_error oe;
+        if (ofproto_flow_mod(br, OFPROTO_ADD, &specs[i], NULL, NULL, NULL, &oe) != 0) {
+            snprintf(err, errlen, "flow %zu: %s", i + 1, oe.msg);
+            rc = JSONRPC_INVALID_PARAMS;
         }
     }
-    free(rules);
-    free(spec);
+    /* Publish what was applied even on a late failure, so the view matches the tables. */
+    if (ofproto_commit(br) != 0 && !rc) {
+        snprintf(err, errlen, "bridge %s: out of memory publishing flows", br->name);
+        rc = JSONRPC_FAILED;
+    }
+    if (!rc)
+        *result = json_pack("{s:I}", "added", (json_int_t)n);
+    free(specs);
     return rc;
 }
 
@@ -510,33 +462,18 @@ static int m_add_flow(void *aux, json_t *params, json_t **result, char *err, siz
     return 0;
 }
 
-/* Builds the filter for del-flows/dump-flows from an optional flow text. */
-static int filter_from_params(struct dp_bridge *br, json_t *params, bool strict,
-                              struct rule_filter *f, char *err, size_t errlen)
+/* Parses the optional filter of del-flows/dump-flows ("" or absent: every flow). */
+static int filter_from_params(struct dp_bridge *br, json_t *params, struct flow_spec *f,
+                              char *err, size_t errlen)
 {
     int rc = 0;
     const char *text = param_str(params, "flow", false, &rc, err, errlen);
     if (rc)
         return rc;
-    rule_filter_init_all(f);
+    flow_spec_init(f);
     if (!text || !text[0])
         return 0;
-    struct flow_spec *spec = malloc(sizeof *spec);
-    if (!spec) {
-        snprintf(err, errlen, "out of memory");
-        return JSONRPC_FAILED;
-    }
-    rc = parse_flow(br, text, FLOW_PARSE_FILTER, spec, err, errlen);
-    if (!rc) {
-        f->match = spec->match;
-        f->priority = spec->priority;
-        f->strict = strict;
-        f->cookie = spec->cookie;
-        f->cookie_mask = spec->cookie_mask;
-        f->out_port = spec->out_port;
-    }
-    free(spec);
-    return rc;
+    return parse_flow(br, text, FLOW_PARSE_FILTER, f, err, errlen);
 }
 
 static int m_del_flows(void *aux, json_t *params, json_t **result, char *err, size_t errlen)
@@ -551,12 +488,23 @@ static int m_del_flows(void *aux, json_t *params, json_t **result, char *err, si
         snprintf(err, errlen, "parameter \"strict\" must be true or false");
         return JSONRPC_INVALID_PARAMS;
     }
-    struct rule_filter f;
-    rc = filter_from_params(br, params, json_is_true(js), &f, err, errlen);
+    struct flow_spec *f = malloc(sizeof *f);
+    if (!f) {
+        snprintf(err, errlen, "out of memory");
+        return JSONRPC_FAILED;
+    }
+    rc = filter_from_params(br, params, f, err, errlen);
+    size_t n = 0;
+    struct ofproto_error oe;
+    if (!rc && ofproto_flow_mod(br, json_is_true(js) ? OFPROTO_DELETE_STRICT : OFPROTO_DELETE, f,
+                                NULL, NULL, &n, &oe) != 0) {
+        snprintf(err, errlen, "%s", oe.msg);
+        rc = JSONRPC_INVALID_PARAMS;
+    }
+    free(f);
     if (rc)
         return rc;
-    size_t n = rule_table_remove(br->rules, &f, NULL, 0);
-    if (dp_bridge_publish_rules(br) != 0) {
+    if (ofproto_commit(br) != 0) {
         snprintf(err, errlen, "bridge %s: out of memory publishing flows", br->name);
         return JSONRPC_FAILED;
     }
@@ -564,29 +512,31 @@ static int m_del_flows(void *aux, json_t *params, json_t **result, char *err, si
     return 0;
 }
 
-static json_t *rule_json(struct dp_bridge *br, const struct rule *r, uint64_t now)
+struct dump_ctx {
+    struct dp_bridge *br;
+    json_t *flows;
+    uint64_t now;
+    struct flow_spec spec; /* scratch */
+};
+
+static void dump_one(void *aux, unsigned table, const struct rule *r)
 {
-    struct port_resolver res = resolver_for(br);
-    char match[1024], actions[1024], cookie[32];
+    struct dump_ctx *d = aux;
+    struct port_resolver res = resolver_for(d->br);
+    char match[1024], actions[2048], cookie[32];
     flow_spec_format_match(&r->match, 32768, &res, match, sizeof match);
-    struct flow_spec *spec = calloc(1, sizeof *spec);
-    if (spec) {
-        flow_spec_init(spec);
-        spec->n_actions = r->n_actions;
-        memcpy(spec->actions, r->actions, r->n_actions * sizeof r->actions[0]);
-        flow_spec_format_actions(spec, &res, actions, sizeof actions);
-        free(spec);
-    } else {
-        snprintf(actions, sizeof actions, "?");
-    }
+    ofproto_rule_to_spec(r, &d->spec);
+    flow_spec_format_actions(&d->spec, &res, actions, sizeof actions);
     snprintf(cookie, sizeof cookie, "0x%" PRIx64, r->cookie);
-    double duration = (double)(now - r->created_ns) / 1e9;
-    return json_pack("{s:i, s:i, s:s, s:f, s:I, s:I, s:i, s:i, s:s, s:s}", "table", 0,
-                     "priority", (int)r->priority, "cookie", cookie, "duration", duration,
-                     "n_packets", (json_int_t)__atomic_load_n(&r->n_packets, __ATOMIC_RELAXED),
-                     "n_bytes", (json_int_t)__atomic_load_n(&r->n_bytes, __ATOMIC_RELAXED),
-                     "idle_timeout", (int)r->idle_timeout, "hard_timeout", (int)r->hard_timeout,
-                     "match", match, "actions", actions);
+    double duration = (double)(d->now - r->created_ns) / 1e9;
+    json_array_append_new(
+        d->flows,
+        json_pack("{s:i, s:i, s:s, s:f, s:I, s:I, s:i, s:i, s:s, s:s}", "table", (int)table,
+                  "priority", (int)r->priority, "cookie", cookie, "duration", duration,
+                  "n_packets", (json_int_t)__atomic_load_n(&r->n_packets, __ATOMIC_RELAXED),
+                  "n_bytes", (json_int_t)__atomic_load_n(&r->n_bytes, __ATOMIC_RELAXED),
+                  "idle_timeout", (int)r->idle_timeout, "hard_timeout", (int)r->hard_timeout,
+                  "match", match, "actions", actions));
 }
 
 static int m_dump_flows(void *aux, json_t *params, json_t **result, char *err, size_t errlen)
@@ -596,17 +546,25 @@ static int m_dump_flows(void *aux, json_t *params, json_t **result, char *err, s
     struct dp_bridge *br = param_bridge(params, &rc, err, errlen);
     if (rc)
         return rc;
-    struct rule_filter f;
-    rc = filter_from_params(br, params, false, &f, err, errlen);
-    if (rc)
-        return rc;
-    uint64_t now = mono_ns();
-    json_t *flows = json_array();
-    for (struct rule *r = rule_table_first(br->rules); r; r = rule_table_next(br->rules, r))
-        if (rule_filter_selects(&f, r))
-            json_array_append_new(flows, rule_json(br, r, now));
-    *result = json_pack("{s:o}", "flows", flows);
-    return 0;
+    struct dump_ctx *d = malloc(sizeof *d);
+    struct flow_spec *f = malloc(sizeof *f);
+    if (!d || !f) {
+        free(d);
+        free(f);
+        snprintf(err, errlen, "out of memory");
+        return JSONRPC_FAILED;
+    }
+    rc = filter_from_params(br, params, f, err, errlen);
+    if (!rc) {
+        d->br = br;
+        d->flows = json_array();
+        d->now = mono_ns();
+        ofproto_for_each_rule(br, f, false, dump_one, d);
+        *result = json_pack("{s:o}", "flows", d->flows);
+    }
+    free(d);
+    free(f);
+    return rc;
 }
 
 static int m_dump_ports(void *aux, json_t *params, json_t **result, char *err, size_t errlen)
@@ -799,22 +757,8 @@ int mgmt_apply_config(struct mgmt_context *ctx, const char *path, char *err, siz
 void mgmt_expire_flows(uint64_t now)
 {
     for (struct dp_bridge *br = dp_bridge_next(NULL); br; br = dp_bridge_next(br)) {
-        size_t n = 0;
-        struct rule *r = rule_table_first(br->rules);
-        while (r) {
-            struct rule *next = rule_table_next(br->rules, r);
-            uint64_t used = __atomic_load_n(&r->used_ns, __ATOMIC_RELAXED);
-            if (used < r->created_ns)
-                used = r->created_ns;
-            bool hard = r->hard_timeout && now - r->created_ns >= r->hard_timeout * 1000000000ull;
-            bool idle = r->idle_timeout && now - used >= r->idle_timeout * 1000000000ull;
-            if ((hard || idle) && rule_table_remove_rule(br->rules, r) == 0)
-                n++;
-            r = next;
-        }
-        if (n) {
-            dp_bridge_publish_rules(br);
+        size_t n = ofproto_expire(br, now, NULL, NULL);
+        if (n)
             SLOG(INFO, "bridge %s: %zu flows expired", br->name, n);
-        }
     }
 }

@@ -13,12 +13,22 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <rte_ring.h>
+
+#include "datapath/group.h"
+#include "datapath/id-table.h"
 #include "datapath/log.h"
+#include "datapath/meter.h"
 #include "datapath/pmd.h"
 #include "datapath/rcu.h"
 
 #define DP_MAX_BRIDGES 64
 #define DP_DEFAULT_MBUFS 32768u
+#define DP_PIN_RING_SIZE 1024u   /* per PMD */
+#define DP_PIN_RECORDS 4096u
 
 static struct {
     bool initialised;
@@ -29,7 +39,13 @@ static struct {
     struct dp_port *ports[DP_MAX_PORTS]; /* by dp_port.id */
     struct dp_bridge *bridges[DP_MAX_BRIDGES];
     unsigned n_bridges;
-} dp;
+    uint32_t next_bridge_id;
+    struct pmd *control;              /* the control thread's context for packet-out */
+    struct rte_mempool *pin_pool;     /* struct dp_packet_in records */
+    struct rte_ring *pin_rings[DP_MAX_PMDS];
+    int pin_fd;                       /* eventfd: packet-ins wait */
+    uint64_t pin_dropped;
+} dp = {.pin_fd = -1};
 
 static uint64_t mono_ns(void)
 {
@@ -61,12 +77,35 @@ int dp_init(const struct dp_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "datapath: RCU init failed: %s", strerror(-rc));
         return rc;
     }
+    dp.pin_pool = rte_mempool_create("sluice_pins", DP_PIN_RECORDS, sizeof(struct dp_packet_in),
+                                     64, 0, NULL, NULL, NULL, NULL, (int)rte_socket_id(), 0);
+    dp.pin_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (!dp.pin_pool || dp.pin_fd < 0) {
+        snprintf(err, errlen, "datapath: cannot create the packet-in queue: %s",
+                 rte_strerror(rte_errno));
+        return -ENOMEM;
+    }
+    dp.control = rte_zmalloc("sluice_ctl_ctx", sizeof *dp.control, RTE_CACHE_LINE_SIZE);
+    if (!dp.control) {
+        snprintf(err, errlen, "datapath: out of memory for the control context");
+        return -ENOMEM;
+    }
+    dp.control->id = DP_CONTROL_TX_USER;
+    dp.control->txq_user = cfg->n_pmds;
+    dp.control->pool = dp.pool;
     for (unsigned i = 0; i < cfg->n_pmds; i++) {
         struct pmd *pmd = rte_zmalloc("sluice_pmd", sizeof *pmd, RTE_CACHE_LINE_SIZE);
-        if (!pmd) {
+        char rname[32];
+        snprintf(rname, sizeof rname, "sluice_pin%u", i);
+        struct rte_ring *ring = rte_ring_create(rname, DP_PIN_RING_SIZE, (int)rte_socket_id(),
+                                                RING_F_SP_ENQ | RING_F_SC_DEQ);
+        if (!pmd || !ring) {
             snprintf(err, errlen, "datapath: out of memory for PMD %u", i);
             return -ENOMEM;
         }
+        dp.pin_rings[i] = ring;
+        pmd->pin_ring = ring;
+        pmd->txq_user = i;
         pmd->id = i;
         pmd->lcore = cfg->pmd_lcores[i];
         pmd->idle_sleep_max_us = cfg->idle_sleep_max_us;
@@ -175,17 +214,28 @@ int dp_bridge_add(const char *name, char *err, size_t errlen)
     }
     struct dp_bridge *br = rte_zmalloc("sluice_bridge", sizeof *br, RTE_CACHE_LINE_SIZE);
     struct dp_bridge_view *v = view_copy(NULL);
-    struct rule_table *rt = rule_table_create();
-    if (!br || !v || !rt) {
+    bool ok = br && v;
+    if (ok) {
+        for (unsigned t = 0; t < DP_N_TABLES && ok; t++)
+            ok = (br->tables[t] = rule_table_create()) != NULL;
+        ok = ok && (br->groups = id_table_create(dp_group_free)) != NULL;
+        ok = ok && (br->meters = id_table_create(dp_meter_free)) != NULL;
+    }
+    if (!ok) {
+        if (br) {
+            for (unsigned t = 0; t < DP_N_TABLES; t++)
+                if (br->tables[t])
+                    rule_table_destroy(br->tables[t]);
+            id_table_destroy(br->groups);
+            id_table_destroy(br->meters);
+        }
         rte_free(br);
         rte_free(v);
-        if (rt)
-            rule_table_destroy(rt);
         snprintf(err, errlen, "bridge %s: out of memory", name);
         return -ENOMEM;
     }
     snprintf(br->name, sizeof br->name, "%s", name);
-    br->rules = rt;
+    br->id = ++dp.next_bridge_id;
     br->view = v;
     br->next_ofport = 1;
     br->created_ns = mono_ns();
@@ -207,7 +257,10 @@ int dp_bridge_del(const char *name, char *err, size_t errlen)
             return rc;
     }
     /* No port of this bridge is polled any more, so no PMD reads its rules or view. */
-    rule_table_destroy(br->rules);
+    for (unsigned t = 0; t < DP_N_TABLES; t++)
+        rule_table_destroy(br->tables[t]);
+    id_table_destroy(br->groups);
+    id_table_destroy(br->meters);
     rte_free(br->view);
     for (unsigned i = 0; i < dp.n_bridges; i++)
         if (dp.bridges[i] == br) {
@@ -223,7 +276,146 @@ int dp_bridge_del(const char *name, char *err, size_t errlen)
 
 int dp_bridge_publish_rules(struct dp_bridge *br)
 {
-    return rule_table_publish(br->rules);
+    int rc = 0;
+    for (unsigned t = 0; t < DP_N_TABLES; t++) {
+        int r = rule_table_publish(br->tables[t]);
+        if (r)
+            rc = r;
+    }
+    return rc;
+}
+
+struct dp_bridge *dp_bridge_by_id(uint32_t id)
+{
+    for (unsigned i = 0; i < dp.n_bridges; i++)
+        if (dp.bridges[i]->id == id)
+            return dp.bridges[i];
+    return NULL;
+}
+
+void dp_table_stats_sum(const struct dp_bridge *br, unsigned table, struct dp_table_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    if (table >= DP_N_TABLES)
+        return;
+    for (unsigned u = 0; u < DP_TX_USERS_MAX; u++) {
+        out->lookups += __atomic_load_n(&br->tstats[u][table].lookups, __ATOMIC_RELAXED);
+        out->matches += __atomic_load_n(&br->tstats[u][table].matches, __ATOMIC_RELAXED);
+    }
+}
+
+/* --- Packet-in ----------------------------------------------------------------------- */
+
+struct dp_packet_in *dp_packet_in_alloc(void)
+{
+    void *obj;
+    return rte_mempool_get(dp.pin_pool, &obj) == 0 ? obj : NULL;
+}
+
+void dp_packet_in_free(struct dp_packet_in *pin)
+{
+    if (pin->m)
+        rte_pktmbuf_free(pin->m);
+    pin->m = NULL;
+    rte_mempool_put(dp.pin_pool, pin);
+}
+
+void dp_packet_in_signal(void)
+{
+    uint64_t one = 1;
+    if (write(dp.pin_fd, &one, sizeof one) < 0) {
+        /* EAGAIN: the counter is already non-zero, the control thread will wake anyway. */
+    }
+}
+
+void dp_packet_in_count_drop(void)
+{
+    __atomic_fetch_add(&dp.pin_dropped, 1, __ATOMIC_RELAXED);
+}
+
+uint64_t dp_packet_in_dropped(void)
+{
+    return __atomic_load_n(&dp.pin_dropped, __ATOMIC_RELAXED);
+}
+
+int dp_packet_in_fd(void)
+{
+    return dp.pin_fd;
+}
+
+unsigned dp_packet_in_drain(struct dp_packet_in **out, unsigned max)
+{
+    uint64_t junk;
+    if (read(dp.pin_fd, &junk, sizeof junk) < 0) {
+        /* EAGAIN: nothing signalled; the rings may still hold packets. */
+    }
+    unsigned n = 0;
+    for (unsigned i = 0; i < dp.cfg.n_pmds && n < max; i++)
+        n += rte_ring_sc_dequeue_burst(dp.pin_rings[i], (void **)out + n, max - n, NULL);
+    return n;
+}
+
+/* --- Control-thread execution: packet-out and trace ----------------------------------- */
+
+static struct rte_mbuf *packet_from_bytes(const void *data, uint32_t len, char *err,
+                                          size_t errlen)
+{
+    if (len < RTE_ETHER_HDR_LEN) {
+        snprintf(err, errlen, "packet of %u bytes is shorter than an Ethernet header", len);
+        return NULL;
+    }
+    struct rte_mbuf *m = rte_pktmbuf_alloc(dp.pool);
+    if (!m) {
+        snprintf(err, errlen, "out of packet buffers");
+        return NULL;
+    }
+    if (len > rte_pktmbuf_tailroom(m)) {
+        rte_pktmbuf_free(m);
+        snprintf(err, errlen, "packet of %u bytes is larger than a buffer (%u)", len,
+                 rte_pktmbuf_tailroom(m));
+        return NULL;
+    }
+    memcpy(rte_pktmbuf_append(m, (uint16_t)len), data, len);
+    return m;
+}
+
+int dp_packet_out(struct dp_bridge *br, const void *data, uint32_t len, uint32_t in_port,
+                  const struct dp_action *actions, uint32_t n_actions, char *err,
+                  size_t errlen)
+{
+    struct rte_mbuf *m = packet_from_bytes(data, len, err, errlen);
+    if (!m)
+        return -EINVAL;
+    struct dp_port *in = in_port < DP_OFPORT_MAX ? dp_port_by_ofport(br, in_port) : NULL;
+    struct flow_key key;
+    struct flow_layout lay;
+    flow_key_parse(data, len, in_port, &key, &lay);
+    struct pmd *c = dp.control;
+    c->now_ns = mono_ns();
+    c->trace = NULL;
+    pmd_execute_actions(c, br, in, in_port, m, &key, &lay, actions, n_actions);
+    pmd_flush(c);
+    return 0;
+}
+
+int dp_trace_packet(struct dp_bridge *br, const void *data, uint32_t len, uint32_t in_port,
+                    struct dp_trace *tr, char *err, size_t errlen)
+{
+    struct rte_mbuf *m = packet_from_bytes(data, len, err, errlen);
+    if (!m)
+        return -EINVAL;
+    struct dp_port *in = dp_port_by_ofport(br, in_port);
+    struct flow_key key;
+    struct flow_layout lay;
+    flow_key_parse(data, len, in_port, &key, &lay);
+    memset(tr, 0, sizeof *tr);
+    struct pmd *c = dp.control;
+    c->now_ns = mono_ns();
+    c->trace = tr;
+    pmd_pipeline(c, br, in, in_port, m, &key, &lay, 0);
+    c->trace = NULL;
+    tr->final_key = key;
+    return 0;
 }
 
 /* --- Ports --------------------------------------------------------------------------- */
@@ -469,7 +661,19 @@ void dp_fini(void)
         rte_free(dp.pmds[i]->poll);
         rte_free(dp.pmds[i]);
         dp.pmds[i] = NULL;
+        struct dp_packet_in *pin;
+        while (dp.pin_rings[i] && rte_ring_sc_dequeue(dp.pin_rings[i], (void **)&pin) == 0)
+            dp_packet_in_free(pin);
+        rte_ring_free(dp.pin_rings[i]);
+        dp.pin_rings[i] = NULL;
     }
+    rte_free(dp.control);
+    dp.control = NULL;
+    rte_mempool_free(dp.pin_pool);
+    dp.pin_pool = NULL;
+    if (dp.pin_fd >= 0)
+        close(dp.pin_fd);
+    dp.pin_fd = -1;
     dp_rcu_fini();
     rte_mempool_free(dp.pool);
     dp.pool = NULL;

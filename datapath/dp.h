@@ -26,6 +26,8 @@
 #include "datapath/port.h"
 #include "datapath/rule-table.h"
 
+struct rte_mbuf;
+
 #define DP_MAX_PORTS 256        /* datapath-wide */
 #define DP_MAX_BRIDGE_PORTS 128 /* per bridge */
 #define DP_BRIDGE_NAME_MAX 32
@@ -37,12 +39,27 @@ struct dp_bridge_view {
     struct dp_port *ports[DP_MAX_BRIDGE_PORTS];
 };
 
+#define DP_N_TABLES 64 /* OpenFlow tables 0..63 */
+
+/* Per table, per tx user (PMD or control thread): written by that thread only. */
+struct dp_table_stats {
+    uint64_t lookups;
+    uint64_t matches;
+};
+
+struct id_table;
+
 struct dp_bridge {
     char name[DP_BRIDGE_NAME_MAX];
-    struct rule_table *rules;
+    uint32_t id;                           /* unique for the daemon's life, never reused */
+    struct rule_table *tables[DP_N_TABLES];
+    struct id_table *groups;               /* of struct dp_group (datapath/group.h) */
+    struct id_table *meters;               /* of struct dp_meter (datapath/meter.h) */
     struct dp_bridge_view *view; /* published: read with __atomic_load_n(..., ACQUIRE) */
     uint32_t next_ofport;        /* next automatically given OpenFlow port number */
     uint64_t created_ns;
+    void *ofproto;               /* the OpenFlow layer's state for this bridge, opaque here */
+    struct dp_table_stats tstats[DP_TX_USERS_MAX][DP_N_TABLES];
 };
 
 struct dp_config {
@@ -88,8 +105,86 @@ struct dp_port *dp_port_by_ofport(const struct dp_bridge *br, uint32_t ofport);
 /* Ports of a bridge in ofport order: NULL starts. */
 struct dp_port *dp_port_next(const struct dp_bridge *br, const struct dp_port *prev);
 
-/* Makes the bridge's rule-table changes visible to PMDs (see rule_table_publish()). */
+/* Makes the bridge's rule-table changes visible to PMDs (see rule_table_publish()), in every
+ * table that changed. */
 int dp_bridge_publish_rules(struct dp_bridge *br);
+struct dp_bridge *dp_bridge_by_id(uint32_t id);
+/* Sum of every user's lookups and matches in one table. */
+void dp_table_stats_sum(const struct dp_bridge *br, unsigned table, struct dp_table_stats *out);
+
+/* --- Packet-in: packets the pipeline sends to the controller ---------------------------- */
+
+enum dp_packet_in_reason { /* as OpenFlow 1.3 ofp_packet_in_reason */
+    DP_PIN_NO_MATCH = 0,
+    DP_PIN_ACTION = 1,
+    DP_PIN_INVALID_TTL = 2,
+};
+
+struct dp_packet_in {
+    struct rte_mbuf *m;  /* a private copy of the packet as the action saw it */
+    uint32_t bridge_id;  /* look up with dp_bridge_by_id(): the bridge may be gone */
+    uint32_t in_port;
+    uint8_t table_id;
+    uint8_t reason;      /* enum dp_packet_in_reason */
+    uint16_t max_len;    /* bytes the controller asked for (0xffff: all) */
+    uint64_t cookie;
+    uint64_t metadata;   /* be64, as in the key */
+    uint64_t tun_id;     /* be64 */
+};
+
+/* A descriptor that becomes readable when packet-ins wait (for the control loop's poll). */
+int dp_packet_in_fd(void);
+/* Takes up to `max` waiting packet-ins; the caller returns each with dp_packet_in_free(). */
+unsigned dp_packet_in_drain(struct dp_packet_in **out, unsigned max);
+void dp_packet_in_free(struct dp_packet_in *pin);
+/* Packet-ins dropped because the queue to the control thread was full. */
+uint64_t dp_packet_in_dropped(void);
+
+/* --- Control-thread packet execution ---------------------------------------------------- */
+
+/* Sends `len` bytes as a packet that arrived on `in_port` through `actions` (PACKET_OUT);
+ * an output to DP_OFPORT_TABLE runs the bridge's pipeline from table 0. Returns 0, or a
+ * negative errno with a message. */
+int dp_packet_out(struct dp_bridge *br, const void *data, uint32_t len, uint32_t in_port,
+                  const struct dp_action *actions, uint32_t n_actions, char *err,
+                  size_t errlen);
+
+/* What the pipeline did with one packet, step by step (sluicectl trace). */
+enum dp_trace_kind {
+    DP_TRACE_LOOKUP,   /* table, rule (NULL: miss) */
+    DP_TRACE_ACTION,   /* action */
+    DP_TRACE_OUTPUT,   /* arg: ofport the packet was sent to */
+    DP_TRACE_GROUP,    /* arg: group id, arg2: bucket index (-1: none live) */
+    DP_TRACE_METER,    /* arg: meter id, arg2: 1 passed / 0 dropped */
+    DP_TRACE_CONTROLLER, /* arg: reason */
+    DP_TRACE_DROP,     /* note: why */
+    DP_TRACE_GOTO,     /* table: next table */
+    DP_TRACE_ACTION_SET, /* the action set runs now */
+};
+
+struct dp_trace_event {
+    uint8_t kind;
+    uint8_t table;
+    uint8_t depth; /* group nesting */
+    uint32_t arg;
+    int32_t arg2;
+    const struct rule *rule;     /* valid until the control thread next changes the table */
+    const struct dp_action *action;
+    const char *note;
+};
+
+#define DP_TRACE_MAX 256
+struct dp_trace {
+    uint32_t n;
+    bool truncated;
+    struct dp_trace_event ev[DP_TRACE_MAX];
+    struct flow_key final_key;
+};
+
+/* Runs `len` bytes arriving on `in_port` through the pipeline without sending anything, and
+ * records every step in `tr` (control thread). Counters are not touched. */
+int dp_trace_packet(struct dp_bridge *br, const void *data, uint32_t len, uint32_t in_port,
+                    struct dp_trace *tr, char *err, size_t errlen);
 
 /* PMDs. */
 unsigned dp_n_pmds(void);

@@ -1,3 +1,14 @@
+/* pmd.c — the PMD loop and the OpenFlow pipeline it runs on each packet.
+ *
+ * Packet ownership: every function that takes a `struct rte_mbuf *m` consumes one reference.
+ * An output takes a new reference (refcnt + 1) and queues the same mbuf, so a packet sent to
+ * several ports is never copied; an action that rewrites a packet first makes it writable,
+ * copying only when another reference exists (make_writable()). The caller's reference is
+ * released when its actions end.
+ *
+ * Trace: when pmd->trace is set (control thread only), the same code runs, records each
+ * step and sends nothing: outputs are recorded and the packet reference dropped.
+ */
 #include "datapath/pmd.h"
 
 #include <time.h>
@@ -7,28 +18,61 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_prefetch.h>
+#include <rte_ring.h>
 
 #include "datapath/flow-field.h"
+#include "datapath/group.h"
+#include "datapath/id-table.h"
 #include "datapath/log.h"
+#include "datapath/meter.h"
+#include "datapath/packet-edit.h"
 #include "datapath/rcu.h"
 
 /* Counters read by the control thread: single writer, so a relaxed load + store is enough
  * (and compiles to a plain add). */
 #define STAT_ADD(field, n) __atomic_store_n(&(field), (field) + (n), __ATOMIC_RELAXED)
 
-static inline uint64_t now_ns(void)
+enum { PIPELINE_MAX_DEPTH = 8 }; /* group-in-group nesting */
+
+/* Implemented in dp.c: takes a packet-in record, or NULL when none is free. */
+struct dp_packet_in *dp_packet_in_alloc(void);
+void dp_packet_in_signal(void);
+void dp_packet_in_count_drop(void);
+
+static inline uint64_t coarse_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC_COARSE, &ts); /* vDSO: no syscall */
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+static void trace_add(struct pmd *pmd, uint8_t kind, uint8_t table, uint32_t arg, int32_t arg2,
+                      const struct rule *r, const struct dp_action *a, const char *note,
+                      unsigned depth)
+{
+    struct dp_trace *t = pmd->trace;
+    if (t->n == DP_TRACE_MAX) {
+        t->truncated = true;
+        return;
+    }
+    t->ev[t->n++] = (struct dp_trace_event){.kind = kind, .table = table, .arg = arg,
+                                            .arg2 = arg2, .rule = r, .action = a, .note = note,
+                                            .depth = (uint8_t)depth};
+}
+#define TRACE(...)                                                                            \
+    do {                                                                                      \
+        if (unlikely(pmd->trace != NULL))                                                     \
+            trace_add(pmd, __VA_ARGS__);                                                      \
+    } while (0)
+
+/* --- Transmit ------------------------------------------------------------------------ */
+
 static void txbuf_flush(struct pmd *pmd, struct pmd_txbuf *tb)
 {
     struct dp_port *p = tb->port;
     struct dp_port_stats *st = &p->stats[pmd->id];
     uint16_t n = tb->n, sent = 0;
-    uint16_t q = (uint16_t)(pmd->id % p->n_txq);
+    uint16_t q = (uint16_t)(pmd->txq_user % p->n_txq);
 
     if (p->txq_shared)
         rte_spinlock_lock(&p->txq_lock[q]);
@@ -59,7 +103,7 @@ static void txbuf_flush(struct pmd *pmd, struct pmd_txbuf *tb)
     tb->bytes = 0;
 }
 
-static void flush_all(struct pmd *pmd)
+void pmd_flush(struct pmd *pmd)
 {
     for (uint16_t i = 0; i < pmd->n_dirty; i++) {
         struct pmd_txbuf *tb = &pmd->txbuf[pmd->dirty[i]];
@@ -71,8 +115,14 @@ static void flush_all(struct pmd *pmd)
 }
 
 /* Queues `m` (whose reference the caller hands over) for transmission on `p`. */
-static inline void tx_enqueue(struct pmd *pmd, struct dp_port *p, struct rte_mbuf *m)
+static inline void tx_enqueue(struct pmd *pmd, struct dp_port *p, struct rte_mbuf *m,
+                              unsigned depth)
 {
+    if (unlikely(pmd->trace != NULL)) {
+        TRACE(DP_TRACE_OUTPUT, 0, p->ofport, 0, NULL, NULL, NULL, depth);
+        rte_pktmbuf_free(m);
+        return;
+    }
     uint32_t max_frame = (uint32_t)p->mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
     if (unlikely(m->pkt_len > max_frame)) {
         STAT_ADD(p->stats[pmd->id].drop_mtu, 1);
@@ -88,7 +138,7 @@ static inline void tx_enqueue(struct pmd *pmd, struct dp_port *p, struct rte_mbu
     tb->pkts[tb->n++] = m;
     tb->bytes += m->pkt_len;
     if (unlikely(tb->n == PMD_BURST))
-        txbuf_flush(pmd, tb); /* stays in the dirty list; flush_all skips empty buffers */
+        txbuf_flush(pmd, tb); /* stays in the dirty list; pmd_flush skips empty buffers */
 }
 
 static inline struct dp_port *view_port(const struct dp_bridge_view *v, uint32_t ofport)
@@ -111,129 +161,475 @@ static bool make_writable(struct pmd *pmd, struct rte_mbuf **m)
     return c != NULL;
 }
 
-static bool vlan_push(struct rte_mbuf *m, uint16_t tpid, struct flow_key *key)
+/* --- Actions ------------------------------------------------------------------------- */
+
+struct pipe_ctx {
+    struct pmd *pmd;
+    struct dp_bridge *br;
+    const struct dp_bridge_view *v;
+    struct dp_port *in;   /* NULL for packets from the controller */
+    uint32_t in_ofport;
+    uint8_t table;        /* current table, for packet-in */
+    const struct rule *rule; /* current rule, for packet-in's cookie and reason */
+    struct dp_port_stats *ist; /* where rx-side drops are counted */
+};
+
+static void output_port(struct pipe_ctx *c, struct rte_mbuf *m, uint32_t port, unsigned depth);
+
+static void send_to_controller(struct pipe_ctx *c, struct rte_mbuf *m,
+                               const struct flow_key *key, uint16_t max_len, uint8_t reason,
+                               unsigned depth)
 {
-    struct rte_ether_hdr *old = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-    struct rte_ether_hdr *eh =
-        (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(struct rte_vlan_hdr));
-    if (!eh)
+    struct pmd *pmd = c->pmd;
+    TRACE(DP_TRACE_CONTROLLER, c->table, reason, 0, NULL, NULL, NULL, depth);
+    if (pmd->trace || !pmd->pin_ring)
+        return;
+    struct dp_packet_in *pin = dp_packet_in_alloc();
+    struct rte_mbuf *copy = pin ? rte_pktmbuf_copy(m, pmd->pool, 0, UINT32_MAX) : NULL;
+    if (!copy) {
+        if (pin)
+            dp_packet_in_free(pin);
+        dp_packet_in_count_drop();
+        return;
+    }
+    *pin = (struct dp_packet_in){
+        .m = copy, .bridge_id = c->br->id, .in_port = c->in_ofport, .table_id = c->table,
+        .reason = reason, .max_len = max_len, .cookie = c->rule ? c->rule->cookie : ~0ull,
+        .metadata = key->metadata, .tun_id = key->tun_id};
+    bool was_empty = rte_ring_empty(pmd->pin_ring);
+    if (rte_ring_sp_enqueue(pmd->pin_ring, pin) != 0) {
+        dp_packet_in_free(pin);
+        dp_packet_in_count_drop();
+        return;
+    }
+    if (was_empty)
+        dp_packet_in_signal(); /* slow path: a syscall per wakeup, not per packet */
+}
+
+static bool bucket_live(const struct pipe_ctx *c, const struct dp_bucket *b, unsigned depth);
+
+static bool group_live(const struct pipe_ctx *c, uint32_t group_id, unsigned depth)
+{
+    if (depth >= PIPELINE_MAX_DEPTH)
         return false;
-    memmove(eh, old, 2 * RTE_ETHER_ADDR_LEN);
-    struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(eh + 1);
-    /* The new tag copies the current outer TCI (OpenFlow 1.3 push_vlan semantics) or is 0. */
-    uint16_t tci = rte_be_to_cpu_16(key->vlan_tci) & ~FLOW_VLAN_PRESENT;
-    vh->vlan_tci = rte_cpu_to_be_16(tci);
-    vh->eth_proto = eh->ether_type; /* the old EtherType/TPID now follows the tag */
-    eh->ether_type = rte_cpu_to_be_16(tpid);
-    key->vlan_inner_tci = key->vlan_tci;
-    key->vlan_tci = rte_cpu_to_be_16(tci | FLOW_VLAN_PRESENT);
-    key->vlan_tpid = rte_cpu_to_be_16(tpid);
+    const struct dp_group *g = id_table_view_find(id_table_view(c->br->groups), group_id);
+    if (!g)
+        return false;
+    for (uint32_t i = 0; i < g->n_buckets; i++)
+        if (bucket_live(c, &g->buckets[i], depth + 1))
+            return true;
+    return false;
+}
+
+static bool bucket_live(const struct pipe_ctx *c, const struct dp_bucket *b, unsigned depth)
+{
+    if (b->watch_port != DP_OFPORT_ANY) {
+        const struct dp_port *p = view_port(c->v, b->watch_port);
+        if (!p || !__atomic_load_n(&p->link_up, __ATOMIC_RELAXED))
+            return false;
+    }
+    if (b->watch_group != DP_GROUP_ANY && !group_live(c, b->watch_group, depth))
+        return false;
     return true;
 }
 
-static void vlan_pop(struct rte_mbuf *m, struct flow_key *key)
+static struct rte_mbuf *exec_actions(struct pipe_ctx *c, struct rte_mbuf *m,
+                                     struct flow_key *key, struct flow_layout *lay,
+                                     const struct dp_action *acts, uint32_t n, unsigned depth);
+
+/* Runs bucket `b` on its own reference to `m` and its own copy of the key. */
+static void run_bucket(struct pipe_ctx *c, struct dp_group *g, uint32_t idx, struct rte_mbuf *m,
+                       const struct flow_key *key, const struct flow_layout *lay, unsigned depth)
 {
-    if (!(rte_be_to_cpu_16(key->vlan_tci) & FLOW_VLAN_PRESENT) ||
-        rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN)
-        return;
-    struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-    struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(eh + 1);
-    uint16_t inner_type = vh->eth_proto;
-    struct rte_ether_hdr *neh =
-        (struct rte_ether_hdr *)rte_pktmbuf_adj(m, sizeof(struct rte_vlan_hdr));
-    memmove(neh, eh, 2 * RTE_ETHER_ADDR_LEN);
-    neh->ether_type = inner_type;
-    key->vlan_tci = key->vlan_inner_tci;
-    key->vlan_inner_tci = 0;
-    key->vlan_tpid = key->vlan_tci ? rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) : 0;
+    struct dp_bucket *b = &g->buckets[idx];
+    struct flow_key k = *key;
+    struct flow_layout l = *lay;
+    if (!c->pmd->trace) {
+        __atomic_fetch_add(&b->n_packets, 1, __ATOMIC_RELAXED);
+        __atomic_fetch_add(&b->n_bytes, m->pkt_len, __ATOMIC_RELAXED);
+    }
+    rte_mbuf_refcnt_update(m, 1);
+    struct rte_mbuf *left = exec_actions(c, m, &k, &l, b->actions, b->n_actions, depth + 1);
+    if (left)
+        rte_pktmbuf_free(left);
 }
 
-static void vlan_set_tci(struct rte_mbuf *m, struct flow_key *key, uint16_t mask, uint16_t val)
+static void exec_group(struct pipe_ctx *c, struct rte_mbuf *m, const struct flow_key *key,
+                       const struct flow_layout *lay, uint32_t group_id, unsigned depth)
 {
-    if (!(rte_be_to_cpu_16(key->vlan_tci) & FLOW_VLAN_PRESENT) ||
-        rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN)
+    struct pmd *pmd = c->pmd;
+    struct dp_group *g = id_table_view_find(id_table_view(c->br->groups), group_id);
+    if (unlikely(!g || depth >= PIPELINE_MAX_DEPTH)) {
+        TRACE(DP_TRACE_DROP, c->table, group_id, 0, NULL, NULL,
+              g ? "group nesting too deep" : "no such group", depth);
+        if (!pmd->trace)
+            STAT_ADD(c->ist->drop_action, 1);
         return;
-    struct rte_vlan_hdr *vh =
-        (struct rte_vlan_hdr *)(rte_pktmbuf_mtod(m, struct rte_ether_hdr *) + 1);
-    uint16_t tci = (rte_be_to_cpu_16(vh->vlan_tci) & ~mask) | (val & mask);
-    vh->vlan_tci = rte_cpu_to_be_16(tci);
-    key->vlan_tci = rte_cpu_to_be_16(tci | FLOW_VLAN_PRESENT);
-}
-
-/* Output to every port of the bridge but the ingress one. */
-static void output_flood(struct pmd *pmd, const struct dp_bridge_view *v,
-                         const struct dp_port *in, struct rte_mbuf *m)
-{
-    for (uint32_t i = 0; i < v->n_ports; i++) {
-        struct dp_port *p = v->ports[i];
-        if (p == in)
-            continue;
-        rte_mbuf_refcnt_update(m, 1);
-        tx_enqueue(pmd, p, m);
+    }
+    if (!pmd->trace) {
+        __atomic_fetch_add(&g->n_packets, 1, __ATOMIC_RELAXED);
+        __atomic_fetch_add(&g->n_bytes, m->pkt_len, __ATOMIC_RELAXED);
+    }
+    switch (g->type) {
+    case DP_GROUP_ALL:
+        TRACE(DP_TRACE_GROUP, c->table, group_id, -2, NULL, NULL, "all buckets", depth);
+        for (uint32_t i = 0; i < g->n_buckets; i++)
+            run_bucket(c, g, i, m, key, lay, depth);
+        return;
+    case DP_GROUP_INDIRECT:
+        TRACE(DP_TRACE_GROUP, c->table, group_id, g->n_buckets ? 0 : -1, NULL, NULL, NULL,
+              depth);
+        if (g->n_buckets)
+            run_bucket(c, g, 0, m, key, lay, depth);
+        return;
+    case DP_GROUP_FF:
+        for (uint32_t i = 0; i < g->n_buckets; i++)
+            if (bucket_live(c, &g->buckets[i], depth)) {
+                TRACE(DP_TRACE_GROUP, c->table, group_id, (int32_t)i, NULL, NULL, NULL, depth);
+                run_bucket(c, g, i, m, key, lay, depth);
+                return;
+            }
+        TRACE(DP_TRACE_GROUP, c->table, group_id, -1, NULL, NULL, "no live bucket", depth);
+        return;
+    case DP_GROUP_SELECT: {
+        /* Weighted choice among live buckets by a hash of the flow: one flow, one path. */
+        uint64_t total = 0;
+        for (uint32_t i = 0; i < g->n_buckets; i++)
+            if (g->buckets[i].weight && bucket_live(c, &g->buckets[i], depth))
+                total += g->buckets[i].weight;
+        if (!total) {
+            TRACE(DP_TRACE_GROUP, c->table, group_id, -1, NULL, NULL, "no live bucket", depth);
+            return;
+        }
+        struct flow_key h = {0};
+        memcpy(h.eth_src, key->eth_src, 6);
+        memcpy(h.eth_dst, key->eth_dst, 6);
+        h.eth_type = key->eth_type;
+        h.nw_src = key->nw_src;
+        h.nw_dst = key->nw_dst;
+        memcpy(h.ipv6_src, key->ipv6_src, 16);
+        memcpy(h.ipv6_dst, key->ipv6_dst, 16);
+        h.nw_proto = key->nw_proto;
+        h.tp_src = key->tp_src;
+        h.tp_dst = key->tp_dst;
+        uint64_t pick = flow_key_hash(&h, g->id) % total;
+        for (uint32_t i = 0; i < g->n_buckets; i++) {
+            const struct dp_bucket *b = &g->buckets[i];
+            if (!b->weight || !bucket_live(c, b, depth))
+                continue;
+            if (pick < b->weight) {
+                TRACE(DP_TRACE_GROUP, c->table, group_id, (int32_t)i, NULL, NULL, NULL, depth);
+                run_bucket(c, g, i, m, key, lay, depth);
+                return;
+            }
+            pick -= b->weight;
+        }
+        return;
+    }
     }
 }
 
-/* Runs `r`'s actions on `m`. The caller's reference to `m` is consumed. */
-static void execute(struct pmd *pmd, struct dp_port *in, const struct dp_bridge_view *v,
-                    const struct rule *r, struct rte_mbuf *m, struct flow_key *key)
+static void output_port(struct pipe_ctx *c, struct rte_mbuf *m, uint32_t port, unsigned depth)
 {
-    struct dp_port_stats *ist = &in->stats[pmd->id];
-    bool sent = false;
-
-    for (uint32_t i = 0; i < r->n_actions; i++) {
-        const struct dp_action *a = &r->actions[i];
-        switch (a->type) {
-        case DP_ACT_OUTPUT: {
-            uint32_t port = a->port;
-            if (port == DP_OFPORT_FLOOD || port == DP_OFPORT_ALL) {
-                output_flood(pmd, v, in, m);
-                sent = true;
-                break;
-            }
-            struct dp_port *out = port == DP_OFPORT_IN_PORT ? in : view_port(v, port);
-            if (unlikely(!out)) {
-                STAT_ADD(ist->drop_no_port, 1);
-                break;
-            }
+    struct pmd *pmd = c->pmd;
+    if (port == DP_OFPORT_FLOOD || port == DP_OFPORT_ALL) {
+        for (uint32_t i = 0; i < c->v->n_ports; i++) {
+            struct dp_port *p = c->v->ports[i];
+            if (p == c->in)
+                continue;
             rte_mbuf_refcnt_update(m, 1);
-            tx_enqueue(pmd, out, m);
-            sent = true;
+            tx_enqueue(pmd, p, m, depth);
+        }
+        return;
+    }
+    struct dp_port *out;
+    if (port == DP_OFPORT_IN_PORT)
+        out = c->in ? c->in : view_port(c->v, c->in_ofport);
+    else
+        out = view_port(c->v, port);
+    if (unlikely(!out || (out == c->in && port != DP_OFPORT_IN_PORT))) {
+        /* OpenFlow: output to the ingress port needs IN_PORT explicitly. */
+        TRACE(DP_TRACE_DROP, c->table, port, 0, NULL, NULL,
+              out ? "output to the ingress port needs in_port" : "no such port", depth);
+        if (!pmd->trace && !out)
+            STAT_ADD(c->ist->drop_no_port, 1);
+        return;
+    }
+    rte_mbuf_refcnt_update(m, 1);
+    tx_enqueue(pmd, out, m, depth);
+}
+
+/* Runs `acts` on `m`, whose reference it takes. Returns that reference (the packet as the
+ * actions left it: a rewrite may have replaced a shared mbuf with a private copy) for the
+ * pipeline to go on with, or NULL when the packet was dropped. */
+static struct rte_mbuf *exec_actions(struct pipe_ctx *c, struct rte_mbuf *m,
+                                     struct flow_key *key, struct flow_layout *lay,
+                                     const struct dp_action *acts, uint32_t n, unsigned depth)
+{
+    struct pmd *pmd = c->pmd;
+    for (uint32_t i = 0; i < n; i++) {
+        const struct dp_action *a = &acts[i];
+        TRACE(DP_TRACE_ACTION, c->table, 0, 0, NULL, a, NULL, depth);
+        switch (a->type) {
+        case DP_ACT_OUTPUT:
+            output_port(c, m, a->port, depth);
+            break;
+        case DP_ACT_CONTROLLER: {
+            bool miss = c->rule && c->rule->priority == 0 &&
+                        flow_match_equal(&c->rule->match, &(struct flow_match){0});
+            send_to_controller(c, m, key, (uint16_t)a->arg, miss ? DP_PIN_NO_MATCH : DP_PIN_ACTION,
+                               depth);
             break;
         }
+        case DP_ACT_GROUP:
+            exec_group(c, m, key, lay, a->port, depth);
+            break;
         case DP_ACT_PUSH_VLAN:
             if (!make_writable(pmd, &m))
-                return;
-            if (!vlan_push(m, (uint16_t)a->arg, key)) {
-                STAT_ADD(ist->drop_malformed, 1);
+                return NULL;
+            if (!pkt_push_vlan(m, lay, key, (uint16_t)a->arg)) {
+                STAT_ADD(c->ist->drop_malformed, 1);
                 rte_pktmbuf_free(m);
-                return;
+                return NULL;
             }
             break;
         case DP_ACT_POP_VLAN:
             if (!make_writable(pmd, &m))
-                return;
-            vlan_pop(m, key);
+                return NULL;
+            pkt_pop_vlan(m, lay, key);
             break;
         case DP_ACT_SET_VLAN_VID:
             if (!make_writable(pmd, &m))
-                return;
-            vlan_set_tci(m, key, FLOW_VLAN_VID_MASK, (uint16_t)a->arg);
+                return NULL;
+            pkt_set_vlan_tci(m, key, FLOW_VLAN_VID_MASK, (uint16_t)a->arg);
             break;
         case DP_ACT_SET_VLAN_PCP:
             if (!make_writable(pmd, &m))
-                return;
-            vlan_set_tci(m, key, 0xe000, (uint16_t)(a->arg << FLOW_VLAN_PCP_SHIFT));
+                return NULL;
+            pkt_set_vlan_tci(m, key, 0xe000, (uint16_t)(a->arg << FLOW_VLAN_PCP_SHIFT));
+            break;
+        case DP_ACT_SET_FIELD:
+            if (!make_writable(pmd, &m))
+                return NULL;
+            pkt_set_field(m, lay, key, a);
+            break;
+        case DP_ACT_DEC_TTL:
+            if (!make_writable(pmd, &m))
+                return NULL;
+            if (!pkt_dec_ttl(m, lay, key)) {
+                TRACE(DP_TRACE_DROP, c->table, 0, 0, NULL, a, "TTL expired", depth);
+                if (!pmd->trace)
+                    STAT_ADD(c->ist->drop_action, 1);
+                rte_pktmbuf_free(m);
+                return NULL;
+            }
             break;
         default:
-            /* Actions the datapath does not run yet (set_field, group, controller) were
-             * refused when the rule was added; nothing to do here. */
             break;
         }
     }
-    if (!sent)
-        STAT_ADD(ist->drop_action, 1);
-    rte_pktmbuf_free(m); /* our own reference; queued copies hold theirs */
+    return m;
 }
+
+/* --- The OpenFlow action set (write_actions) ----------------------------------------- */
+
+/* OpenFlow 1.3 keeps at most one action of each type in the set (set_field: one per field)
+ * and runs them in a fixed order, output or group last. */
+struct action_set {
+    uint32_t n;
+    struct dp_action a[DP_MAX_ACTIONS];
+};
+
+static int set_rank(const struct dp_action *a)
+{
+    switch (a->type) {
+    case DP_ACT_POP_VLAN:
+        return 1;
+    case DP_ACT_PUSH_VLAN:
+        return 2;
+    case DP_ACT_DEC_TTL:
+        return 3;
+    case DP_ACT_SET_FIELD:
+    case DP_ACT_SET_VLAN_VID:
+    case DP_ACT_SET_VLAN_PCP:
+        return 4;
+    case DP_ACT_GROUP:
+        return 6;
+    default: /* output, controller */
+        return 7;
+    }
+}
+
+static bool same_slot(const struct dp_action *x, const struct dp_action *y)
+{
+    int rx = set_rank(x), ry = set_rank(y);
+    if (rx != ry)
+        return false;
+    if (rx == 4) {
+        uint16_t fx = x->type == DP_ACT_SET_FIELD ? x->field : (uint16_t)(1000 + x->type);
+        uint16_t fy = y->type == DP_ACT_SET_FIELD ? y->field : (uint16_t)(1000 + y->type);
+        return fx == fy;
+    }
+    return true;
+}
+
+static void action_set_write(struct action_set *s, const struct dp_action *acts, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t k;
+        for (k = 0; k < s->n; k++)
+            if (same_slot(&s->a[k], &acts[i]))
+                break;
+        if (k == s->n) {
+            if (s->n == DP_MAX_ACTIONS)
+                continue;
+            s->n++;
+        }
+        s->a[k] = acts[i];
+    }
+}
+
+/* Orders the set for execution; a group overrides an output (OpenFlow 1.3, 5.10). */
+static uint32_t action_set_finish(struct action_set *s, struct dp_action *out)
+{
+    bool has_group = false;
+    for (uint32_t i = 0; i < s->n; i++)
+        has_group |= s->a[i].type == DP_ACT_GROUP;
+    uint32_t n = 0;
+    for (int rank = 1; rank <= 7; rank++)
+        for (uint32_t i = 0; i < s->n; i++)
+            if (set_rank(&s->a[i]) == rank && !(rank == 7 && has_group))
+                out[n++] = s->a[i];
+    return n;
+}
+
+/* --- The pipeline ---------------------------------------------------------------------- */
+
+static void pipeline(struct pipe_ctx *c, struct rte_mbuf *m, struct flow_key *key,
+                     struct flow_layout *lay, uint8_t table)
+{
+    struct pmd *pmd = c->pmd;
+    struct action_set set = {.n = 0};
+
+    for (;;) {
+        c->table = table;
+        const struct rule_snapshot *snap = rule_table_snapshot(c->br->tables[table]);
+        struct rule *r = rule_snapshot_lookup(snap, key);
+        TRACE(DP_TRACE_LOOKUP, table, 0, 0, r, NULL, NULL, 0);
+        if (!pmd->trace) {
+            struct dp_table_stats *ts = &c->br->tstats[pmd->id][table];
+            STAT_ADD(ts->lookups, 1);
+            if (r)
+                STAT_ADD(ts->matches, 1);
+        }
+        if (unlikely(!r)) {
+            /* OpenFlow 1.3 table-miss without a table-miss flow: drop. */
+            TRACE(DP_TRACE_DROP, table, 0, 0, NULL, NULL, "no matching flow (table-miss)", 0);
+            if (!pmd->trace)
+                STAT_ADD(c->ist->drop_no_rule, 1);
+            rte_pktmbuf_free(m);
+            return;
+        }
+        c->rule = r;
+        if (!pmd->trace)
+            rule_account(r, 1, m->pkt_len, pmd->now_ns);
+
+        if (r->meter_id) {
+            struct dp_meter *mt = id_table_view_find(id_table_view(c->br->meters), r->meter_id);
+            bool pass = !mt || pmd->trace || dp_meter_apply(mt, m->pkt_len, pmd->now_ns);
+            TRACE(DP_TRACE_METER, table, r->meter_id, pass, NULL, NULL,
+                  mt ? NULL : "no such meter", 0);
+            if (!pass) {
+                STAT_ADD(c->ist->drop_action, 1);
+                rte_pktmbuf_free(m);
+                return;
+            }
+        }
+        bool goes_on = r->goto_table != RULE_NO_GOTO && r->goto_table > table &&
+                       r->goto_table < DP_N_TABLES;
+        if (r->n_actions) {
+            m = exec_actions(c, m, key, lay, r->actions, r->n_actions, 0);
+            if (!m)
+                return;
+        }
+        if (r->clear_actions)
+            set.n = 0;
+        if (r->has_write_actions) {
+            action_set_write(&set, r->actions + r->n_actions, r->n_write_actions);
+        }
+        if (r->write_metadata_mask) {
+            uint64_t md = rte_be_to_cpu_64(key->metadata);
+            md = (md & ~r->write_metadata_mask) | (r->write_metadata & r->write_metadata_mask);
+            key->metadata = rte_cpu_to_be_64(md);
+        }
+        if (goes_on) {
+            TRACE(DP_TRACE_GOTO, r->goto_table, 0, 0, NULL, NULL, NULL, 0);
+            table = r->goto_table;
+            continue;
+        }
+        break;
+    }
+
+    if (set.n) {
+        struct dp_action acts[DP_MAX_ACTIONS];
+        uint32_t n = action_set_finish(&set, acts);
+        TRACE(DP_TRACE_ACTION_SET, c->table, n, 0, NULL, NULL, NULL, 0);
+        m = exec_actions(c, m, key, lay, acts, n, 0);
+        if (m)
+            rte_pktmbuf_free(m);
+        return;
+    }
+    if (c->rule && c->rule->n_actions == 0 && !pmd->trace)
+        STAT_ADD(c->ist->drop_action, 1);
+    if (c->rule && c->rule->n_actions == 0)
+        TRACE(DP_TRACE_DROP, c->table, 0, 0, NULL, NULL, "no actions (drop)", 0);
+    rte_pktmbuf_free(m);
+}
+
+static struct dp_port_stats control_sink; /* drops of packets that have no ingress port */
+
+static void ctx_init(struct pipe_ctx *c, struct pmd *pmd, struct dp_bridge *br,
+                     struct dp_port *in, uint32_t in_ofport)
+{
+    c->pmd = pmd;
+    c->br = br;
+    c->v = __atomic_load_n(&br->view, __ATOMIC_ACQUIRE);
+    c->in = in;
+    c->in_ofport = in ? in->ofport : in_ofport;
+    c->table = 0;
+    c->rule = NULL;
+    c->ist = in ? &in->stats[pmd->id] : &control_sink;
+}
+
+void pmd_pipeline(struct pmd *pmd, struct dp_bridge *br, struct dp_port *in, uint32_t in_ofport,
+                  struct rte_mbuf *m, struct flow_key *key, struct flow_layout *lay,
+                  uint8_t table)
+{
+    struct pipe_ctx c;
+    ctx_init(&c, pmd, br, in, in_ofport);
+    pipeline(&c, m, key, lay, table);
+}
+
+void pmd_execute_actions(struct pmd *pmd, struct dp_bridge *br, struct dp_port *in,
+                         uint32_t in_ofport, struct rte_mbuf *m, struct flow_key *key,
+                         struct flow_layout *lay, const struct dp_action *acts, uint32_t n)
+{
+    struct pipe_ctx c;
+    ctx_init(&c, pmd, br, in, in_ofport);
+    for (uint32_t i = 0; i < n; i++)
+        if (acts[i].type == DP_ACT_OUTPUT && acts[i].port == DP_OFPORT_TABLE) {
+            /* PACKET_OUT to TABLE: the packet goes through the pipeline from table 0. */
+            rte_mbuf_refcnt_update(m, 1);
+            struct flow_key k = *key;
+            struct flow_layout l = *lay;
+            pipeline(&c, m, &k, &l, 0);
+        }
+    m = exec_actions(&c, m, key, lay, acts, n, 0);
+    if (m)
+        rte_pktmbuf_free(m);
+}
+
+/* --- The loop --------------------------------------------------------------------------- */
 
 static uint32_t process_rxq(struct pmd *pmd, const struct pmd_rxq *rxq)
 {
@@ -243,16 +639,9 @@ static uint32_t process_rxq(struct pmd *pmd, const struct pmd_rxq *rxq)
     if (n == 0)
         return 0;
 
-    struct dp_bridge *br = in->bridge;
-    const struct dp_bridge_view *v = __atomic_load_n(&br->view, __ATOMIC_ACQUIRE);
-    const struct rule_snapshot *snap = rule_table_snapshot(br->rules);
-    struct dp_port_stats *st = &in->stats[pmd->id];
-    uint64_t ts = now_ns();
+    struct pipe_ctx c;
+    ctx_init(&c, pmd, in->bridge, in, 0);
     uint64_t rx_bytes = 0;
-
-    struct rule *acc_rule = NULL;
-    uint32_t acc_pkts = 0;
-    uint64_t acc_bytes = 0;
 
     for (uint16_t i = 0; i < n && i < 4; i++)
         rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -263,34 +652,19 @@ static uint32_t process_rxq(struct pmd *pmd, const struct pmd_rxq *rxq)
             rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
         rx_bytes += m->pkt_len;
         if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN)) {
-            STAT_ADD(st->drop_malformed, 1);
+            STAT_ADD(c.ist->drop_malformed, 1);
             rte_pktmbuf_free(m);
             continue;
         }
         struct flow_key key;
+        struct flow_layout lay;
         flow_key_parse(rte_pktmbuf_mtod(m, void *), rte_pktmbuf_data_len(m), in->ofport, &key,
-                       NULL);
-        struct rule *r = rule_snapshot_lookup(snap, &key);
-        if (unlikely(!r)) {
-            STAT_ADD(st->drop_no_rule, 1);
-            rte_pktmbuf_free(m);
-            continue;
-        }
-        if (r != acc_rule) {
-            if (acc_rule)
-                rule_account(acc_rule, acc_pkts, acc_bytes, ts);
-            acc_rule = r;
-            acc_pkts = 0;
-            acc_bytes = 0;
-        }
-        acc_pkts++;
-        acc_bytes += m->pkt_len;
-        execute(pmd, in, v, r, m, &key);
+                       &lay);
+        c.rule = NULL;
+        pipeline(&c, m, &key, &lay, 0);
     }
-    if (acc_rule)
-        rule_account(acc_rule, acc_pkts, acc_bytes, ts);
-    STAT_ADD(st->rx_packets, n);
-    STAT_ADD(st->rx_bytes, rx_bytes);
+    STAT_ADD(c.ist->rx_packets, n);
+    STAT_ADD(c.ist->rx_bytes, rx_bytes);
     return n;
 }
 
@@ -306,11 +680,12 @@ int pmd_main(void *arg)
         uint64_t t0 = rte_rdtsc();
         const struct pmd_poll_list *pl = __atomic_load_n(&pmd->poll, __ATOMIC_ACQUIRE);
         uint32_t got = 0;
+        pmd->now_ns = coarse_ns();
         if (pl)
             for (uint32_t i = 0; i < pl->n; i++)
                 got += process_rxq(pmd, &pl->q[i]);
         if (pmd->n_dirty)
-            flush_all(pmd);
+            pmd_flush(pmd);
         uint64_t t1 = rte_rdtsc();
         STAT_ADD(pmd->stats.iterations, 1);
         if (got) {
@@ -329,7 +704,7 @@ int pmd_main(void *arg)
         }
         STAT_ADD(pmd->stats.idle_cycles, rte_rdtsc() - t0);
     }
-    flush_all(pmd);
+    pmd_flush(pmd);
     dp_rcu_unregister(pmd->id);
     SLOG(INFO, "pmd %u: stopped", pmd->id);
     return 0;

@@ -51,9 +51,16 @@ struct pmd_txbuf {
     struct rte_mbuf *pkts[PMD_BURST];
 };
 
+struct dp_trace;
+struct rte_ring;
+
 struct pmd {
-    unsigned id;       /* 0..n_pmds-1: RCU reader id, tx user id, stats slot */
+    unsigned id;       /* stats slot: 0..n_pmds-1 for PMDs, DP_CONTROL_TX_USER for control */
+    unsigned txq_user; /* tx user: queue txq_user % n_txq (PMD i: i; control: n_pmds) */
     unsigned lcore;
+    struct dp_trace *trace;      /* non-NULL: record, send nothing, count nothing */
+    struct rte_ring *pin_ring;   /* packet-ins to the control thread (single producer) */
+    uint64_t now_ns;             /* coarse time of the current burst */
     uint32_t stop;     /* set by the control thread */
     uint32_t idle_sleep_max_us;
     struct pmd_poll_list *poll; /* published by the control thread */
@@ -68,5 +75,18 @@ struct pmd {
 
 /* The thread body, for rte_eal_remote_launch(). Returns when pmd->stop is set. */
 int pmd_main(void *pmd);
+
+/* Runs the bridge's pipeline from `table` on `m` (whose reference is consumed), as the
+ * PMD or the control-thread context `pmd`. `in` is the ingress port, or NULL when the packet
+ * comes from the controller (then in_ofport says which port it claims). */
+void pmd_pipeline(struct pmd *pmd, struct dp_bridge *br, struct dp_port *in, uint32_t in_ofport,
+                  struct rte_mbuf *m, struct flow_key *key, struct flow_layout *lay,
+                  uint8_t table);
+/* Runs an action list (PACKET_OUT) on `m` (consumed). */
+void pmd_execute_actions(struct pmd *pmd, struct dp_bridge *br, struct dp_port *in,
+                         uint32_t in_ofport, struct rte_mbuf *m, struct flow_key *key,
+                         struct flow_layout *lay, const struct dp_action *acts, uint32_t n);
+/* Sends every buffered packet (end of an iteration, or of a control-thread action). */
+void pmd_flush(struct pmd *pmd);
 
 #endif

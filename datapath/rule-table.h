@@ -38,6 +38,23 @@ struct rule {
     uint64_t created_ns;   /* CLOCK_MONOTONIC at insertion */
     uint64_t seq;          /* insertion order: ties among equal priorities go to the lower */
 
+    /* Owned by the classifier that holds the rule (datapath/classifier.h); zero, as
+     * rule_create() leaves them, in a rule that is in no classifier. rule_table ignores them. */
+    uint64_t cls_add_version;    /* visible from this version... */
+    uint64_t cls_remove_version; /* ...up to, not including, this one (__atomic) */
+    struct rule *cls_next;       /* same match, next in lookup order (__atomic) */
+
+    /* OpenFlow 1.3 instructions beyond apply-actions, run in this order: meter (before
+     * everything), apply-actions, clear_actions, write_actions, write_metadata, goto_table. */
+    uint8_t table_id;
+    uint8_t goto_table;       /* RULE_NO_GOTO: none */
+    bool clear_actions;
+    bool has_write_actions;
+    uint32_t meter_id;        /* 0: none */
+    uint64_t write_metadata;  /* host order */
+    uint64_t write_metadata_mask; /* 0: no write_metadata */
+    uint32_t n_write_actions; /* stored in actions[] after the n_actions apply-actions */
+
     uint64_t n_packets; /* updated with __atomic_fetch_add(..., __ATOMIC_RELAXED) */
     uint64_t n_bytes;
     uint64_t used_ns;   /* last hit, CLOCK_MONOTONIC ns (coarse: per batch) */
@@ -62,12 +79,20 @@ void rule_table_destroy(struct rule_table *t);
  * n_actions > DP_MAX_ACTIONS. The match is normalized. */
 struct rule *rule_create(const struct flow_match *match, uint16_t priority,
                          const struct dp_action *actions, uint32_t n_actions);
+/* The same, with a write-actions list stored after the apply-actions (rule->actions +
+ * rule->n_actions). n_write must be <= DP_MAX_ACTIONS. */
+struct rule *rule_create_full(const struct flow_match *match, uint16_t priority,
+                              const struct dp_action *actions, uint32_t n_actions,
+                              const struct dp_action *write_actions, uint32_t n_write);
 void rule_free(struct rule *r);
+
+#define RULE_NO_GOTO 0xff
 
 /* Adds `r` to the table (taking ownership). A rule with an identical match and priority is
  * replaced (OpenFlow ADD semantics): it is removed and, when `keep_counters` is true, its
  * counters carry over to `r`. Not visible to readers before rule_table_publish().
- * Returns 1 when a rule was replaced, 0 when added. */
+ * Returns 1 when a rule was replaced, 0 when added; on error the caller keeps `r`:
+ * -ENOMEM when the table cannot grow, -EEXIST when `r` itself is already in the table. */
 int rule_table_insert(struct rule_table *t, struct rule *r, bool keep_counters);
 
 /* Filter for removal and iteration. A rule is selected when:
