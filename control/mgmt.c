@@ -279,6 +279,11 @@ static int m_del_port(void *aux, json_t *params, json_t **result, char *err, siz
     return rc ? dp_error(rc) : 0;
 }
 
+static void add_feature_name(void *aux, const char *name)
+{
+    json_array_append_new(aux, json_string(name));
+}
+
 static json_t *port_json(const struct dp_port *p)
 {
     char mac[RTE_ETHER_ADDR_FMT_SIZE];
@@ -289,10 +294,17 @@ static json_t *port_json(const struct dp_port *p)
                           "mtu", (json_int_t)p->mtu, "mac", mac, "n_rxq", (json_int_t)p->n_rxq,
                           "n_txq", (json_int_t)p->n_txq, "link_changes",
                           (json_int_t)__atomic_load_n(&p->link_changes, __ATOMIC_RELAXED));
-    if (p->type == DP_PORT_DPDK)
+    if (p->type == DP_PORT_DPDK) {
         json_object_set_new(j, "devargs", json_string(p->devargs));
-    else
+    } else {
         json_object_set_new(j, "path", json_string(p->path));
+        uint64_t features;
+        if (vhost_port_features(p->eth_port, &features) == 0) {
+            json_t *names = json_array();
+            vhost_features_foreach(features, add_feature_name, names);
+            json_object_set_new(j, "virtio_features", names);
+        }
+    }
     json_t *pmds = json_array();
     for (unsigned i = 0; i < dp_n_pmds(); i++) {
         const struct dp_port *ports[256];

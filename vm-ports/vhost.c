@@ -8,6 +8,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <rte_eth_vhost.h>
+#include <rte_vhost.h>
+
 /* Server mode: the path must be free, or hold only a dead socket. */
 static int check_server_path(const char *name, const char *path, char *err, size_t errlen)
 {
@@ -69,4 +72,43 @@ int vhost_port_devargs(const char *name, enum dp_port_type type, const char *pat
         return -ENAMETOOLONG;
     }
     return 0;
+}
+
+int vhost_port_features(uint16_t eth_port, uint64_t *features)
+{
+    int vid = rte_eth_vhost_get_vid_from_port_id(eth_port);
+    if (vid < 0)
+        return -ENODEV;
+    return rte_vhost_get_negotiated_features(vid, features) == 0 ? 0 : -ENODEV;
+}
+
+void vhost_features_foreach(uint64_t features, void (*fn)(void *aux, const char *name),
+                            void *aux)
+{
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } names[] = {
+        {0, "CSUM"},          {1, "GUEST_CSUM"},     {3, "MTU"},           {5, "MAC"},
+        {7, "GUEST_TSO4"},    {8, "GUEST_TSO6"},     {9, "GUEST_ECN"},     {10, "GUEST_UFO"},
+        {11, "HOST_TSO4"},    {12, "HOST_TSO6"},     {13, "HOST_ECN"},     {14, "HOST_UFO"},
+        {15, "MRG_RXBUF"},    {16, "STATUS"},        {17, "CTRL_VQ"},      {18, "CTRL_RX"},
+        {19, "CTRL_VLAN"},    {21, "GUEST_ANNOUNCE"}, {22, "MQ"},          {23, "CTRL_MAC_ADDR"},
+        {28, "INDIRECT_DESC"}, {29, "EVENT_IDX"},    {30, "PROTOCOL_FEATURES"}, {32, "VERSION_1"},
+        {33, "ACCESS_PLATFORM"}, {34, "RING_PACKED"}, {35, "IN_ORDER"},    {37, "NOTIFICATION_DATA"},
+    };
+    for (unsigned bit = 0; bit < 64; bit++) {
+        if (!(features & (1ull << bit)))
+            continue;
+        const char *name = NULL;
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+            if (names[i].bit == bit)
+                name = names[i].name;
+        char buf[16];
+        if (!name) {
+            snprintf(buf, sizeof buf, "bit %u", bit);
+            name = buf;
+        }
+        fn(aux, name);
+    }
 }

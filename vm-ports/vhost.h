@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "datapath/port.h"
 
@@ -25,5 +26,14 @@
  * file is an error. Returns 0 or a negative errno with a message. */
 int vhost_port_devargs(const char *name, enum dp_port_type type, const char *path,
                        unsigned queues, char *buf, size_t len, char *err, size_t errlen);
+
+/* The virtio features the guest negotiated on this port's vhost device, or -ENODEV when no
+ * guest is connected. */
+int vhost_port_features(uint16_t eth_port, uint64_t *features);
+
+/* Calls fn(aux, name) for every feature bit set in `features` that sluice knows by name
+ * ("MRG_RXBUF", "CSUM", "GUEST_CSUM", "MQ", "VERSION_1", ...); unknown bits as "bit N". */
+void vhost_features_foreach(uint64_t features, void (*fn)(void *aux, const char *name),
+                            void *aux);
 
 #endif
