@@ -72,9 +72,12 @@ static void txbuf_flush(struct pmd *pmd, struct pmd_txbuf *tb)
     struct dp_port *p = tb->port;
     struct dp_port_stats *st = &p->stats[pmd->id];
     uint16_t n = tb->n, sent = 0;
-    uint16_t q = (uint16_t)(pmd->txq_user % p->n_txq);
+    uint16_t q = __atomic_load_n(&p->txq_map[pmd->txq_user], __ATOMIC_RELAXED);
+    /* The control thread always locks: it is slow path, and it is not an RCU reader, so the
+     * map-change protocol (port.h) cannot wait for it. */
+    bool lock = __atomic_load_n(&p->txq_shared, __ATOMIC_ACQUIRE) || pmd->id == DP_CONTROL_TX_USER;
 
-    if (p->txq_shared)
+    if (lock)
         rte_spinlock_lock(&p->txq_lock[q]);
     sent = rte_eth_tx_burst(p->eth_port, q, tb->pkts, n);
     for (unsigned r = 0; sent < n && r < PMD_TX_RETRIES; r++) {
@@ -83,7 +86,7 @@ static void txbuf_flush(struct pmd *pmd, struct pmd_txbuf *tb)
             break;
         sent += k;
     }
-    if (p->txq_shared)
+    if (lock)
         rte_spinlock_unlock(&p->txq_lock[q]);
 
     uint32_t bytes = tb->bytes;

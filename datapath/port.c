@@ -10,6 +10,7 @@
 #include <rte_mempool.h>
 
 #include "datapath/log.h"
+#include "vm-ports/vhost.h"
 
 enum {
     PORT_RX_DESC = 1024,
@@ -157,7 +158,15 @@ static int configure(struct dp_port *p, unsigned n_tx_users, struct rte_mempool 
         }
         rte_spinlock_init(&p->txq_lock[q]);
     }
-    if (p->mtu) {
+    for (unsigned u = 0; u < DP_TX_USERS_MAX; u++)
+        p->txq_map[u] = (uint8_t)(u % p->n_txq);
+    if (p->type != DP_PORT_DPDK)
+        vhost_port_watch_queues(p);
+    /* A vhost device has no MTU of its own (the guest chooses; mergeable buffers carry any
+     * size): the port's MTU is then only sluice's own limit on what it sends there. */
+    bool vhost = p->type != DP_PORT_DPDK;
+    uint16_t want_mtu = p->mtu;
+    if (p->mtu && !vhost) {
         rc = rte_eth_dev_set_mtu(p->eth_port, p->mtu);
         if (rc) {
             snprintf(err, errlen, "port %s: cannot set MTU %u: %s", p->name, p->mtu,
@@ -171,6 +180,8 @@ static int configure(struct dp_port *p, unsigned n_tx_users, struct rte_mempool 
     if (rc) {
         if (conf.intr_conf.lsc)
             rte_eth_dev_callback_unregister(p->eth_port, RTE_ETH_EVENT_INTR_LSC, lsc_event, p);
+        if (p->type != DP_PORT_DPDK)
+            vhost_port_unwatch_queues(p);
         snprintf(err, errlen, "port %s: cannot start device %s: %s", p->name, p->devargs,
                  strerror(-rc));
         return rc;
@@ -178,7 +189,9 @@ static int configure(struct dp_port *p, unsigned n_tx_users, struct rte_mempool 
     /* Not every driver implements promiscuous mode (vhost has no filter): not an error. */
     rte_eth_promiscuous_enable(p->eth_port);
     uint16_t mtu = 0;
-    if (rte_eth_dev_get_mtu(p->eth_port, &mtu) == 0)
+    if (vhost && want_mtu)
+        p->mtu = want_mtu;
+    else if (rte_eth_dev_get_mtu(p->eth_port, &mtu) == 0)
         p->mtu = mtu;
     if (!p->mtu)
         p->mtu = RTE_ETHER_MTU;
@@ -234,6 +247,9 @@ int dp_port_open(struct dp_port *p, const struct dp_port_args *args, unsigned n_
 
     rc = configure(p, n_tx_users, pool, err, errlen);
     if (rc) {
+        rte_eth_dev_callback_unregister(p->eth_port, RTE_ETH_EVENT_INTR_LSC, lsc_event, p);
+        if (p->type != DP_PORT_DPDK)
+            vhost_port_unwatch_queues(p);
         rte_eth_dev_stop(p->eth_port);
         struct rte_eth_dev_info info;
         struct rte_device *dev = NULL;
@@ -256,6 +272,8 @@ void dp_port_close(struct dp_port *p)
     if (rte_eth_dev_info_get(p->eth_port, &info) == 0)
         dev = info.device;
     rte_eth_dev_callback_unregister(p->eth_port, RTE_ETH_EVENT_INTR_LSC, lsc_event, p);
+    if (p->type != DP_PORT_DPDK)
+        vhost_port_unwatch_queues(p);
     int rc = rte_eth_dev_stop(p->eth_port);
     if (rc)
         SLOG(WARNING, "port %s: stop: %s", p->name, strerror(-rc));

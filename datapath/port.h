@@ -74,12 +74,18 @@ struct dp_port {
 
     uint16_t n_rxq;
     uint16_t n_txq;
-    bool txq_shared;
+    bool txq_shared; /* __atomic: users may share a queue, so take txq_lock */
     uint16_t mtu;
     struct rte_ether_addr mac;
     uint32_t link_up;    /* 0/1, written by the LSC callback (atomic), read anywhere */
     uint32_t link_changes;
 
+    /* Tx user u sends on queue txq_map[u]. Identity modulo n_txq, except on vhost ports,
+     * where it spreads the users over the queues the guest enabled (vm-ports/vhost.c). When a
+     * queue can have several users, txq_shared is set (and stays set) before the map changes,
+     * with a grace period between, so no user ever sends unlocked on a shared queue. */
+    uint8_t txq_map[DP_TX_USERS_MAX];
+    uint64_t txq_enabled; /* vhost: bitmap of tx queues the guest enabled */
     rte_spinlock_t txq_lock[DP_MAX_TXQ];
     struct dp_port_stats stats[DP_TX_USERS_MAX];
 };

@@ -8,8 +8,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <rte_ethdev.h>
 #include <rte_eth_vhost.h>
 #include <rte_vhost.h>
+
+#include "datapath/log.h"
+#include "datapath/rcu.h"
 
 /* Server mode: the path must be free, or hold only a dead socket. */
 static int check_server_path(const char *name, const char *path, char *err, size_t errlen)
@@ -111,4 +115,65 @@ void vhost_features_foreach(uint64_t features, void (*fn)(void *aux, const char 
         }
         fn(aux, name);
     }
+}
+
+/* Runs in DPDK's interrupt thread. */
+static int queue_state_event(uint16_t port_id, enum rte_eth_event_type type, void *arg, void *ret)
+{
+    (void)type;
+    (void)ret;
+    struct dp_port *p = arg;
+    if (p->eth_port != port_id)
+        return 0;
+    struct rte_eth_vhost_queue_event ev;
+    uint64_t enabled = __atomic_load_n(&p->txq_enabled, __ATOMIC_RELAXED);
+    bool changed = false;
+    while (rte_eth_vhost_get_queue_event(port_id, &ev) == 0) {
+        /* ev.rx is the ethdev's rx side; our tx queues are the !rx ones. */
+        if (ev.rx || ev.queue_id >= p->n_txq)
+            continue;
+        uint64_t bit = 1ull << ev.queue_id;
+        uint64_t next = ev.enable ? enabled | bit : enabled & ~bit;
+        changed |= next != enabled;
+        enabled = next;
+    }
+    if (!changed)
+        return 0;
+    __atomic_store_n(&p->txq_enabled, enabled, __ATOMIC_RELAXED);
+
+    uint8_t queues[64];
+    unsigned n = 0;
+    for (unsigned q = 0; q < p->n_txq && q < 64; q++)
+        if (enabled & (1ull << q))
+            queues[n++] = (uint8_t)q;
+    if (n == 0)
+        return 0; /* nothing to send on: keep the map, the link is going down anyway */
+    uint8_t map[DP_TX_USERS_MAX];
+    unsigned users = DP_TX_USERS_MAX;
+    bool shared = false;
+    for (unsigned u = 0; u < users; u++)
+        map[u] = queues[u % n];
+    /* Users 0..n_pmds-1 are PMDs and the control thread is user n_pmds; only the first
+     * n_txq users can have queues of their own. */
+    shared = n < p->n_txq || p->txq_shared;
+    if (shared && !p->txq_shared) {
+        __atomic_store_n(&p->txq_shared, true, __ATOMIC_RELEASE);
+        dp_rcu_synchronize(); /* every PMD now locks before it can see the new map */
+    }
+    for (unsigned u = 0; u < users; u++)
+        __atomic_store_n(&p->txq_map[u], map[u], __ATOMIC_RELAXED);
+    SLOG(INFO, "port %s: guest enabled %u of %u tx queues%s", p->name, n, p->n_txq,
+         shared ? " (shared, locked)" : "");
+    return 0;
+}
+
+void vhost_port_watch_queues(struct dp_port *p)
+{
+    rte_eth_dev_callback_register(p->eth_port, RTE_ETH_EVENT_QUEUE_STATE, queue_state_event, p);
+}
+
+void vhost_port_unwatch_queues(struct dp_port *p)
+{
+    rte_eth_dev_callback_unregister(p->eth_port, RTE_ETH_EVENT_QUEUE_STATE, queue_state_event,
+                                    p);
 }

@@ -27,6 +27,11 @@
 int vhost_port_devargs(const char *name, enum dp_port_type type, const char *path,
                        unsigned queues, char *buf, size_t len, char *err, size_t errlen);
 
+/* Follows the guest enabling and disabling tx queues (virtio rx rings) and spreads the
+ * port's tx users over the enabled ones (dp_port.txq_map). Called by dp_port_open(). */
+void vhost_port_watch_queues(struct dp_port *p);
+void vhost_port_unwatch_queues(struct dp_port *p);
+
 /* The virtio features the guest negotiated on this port's vhost device, or -ENODEV when no
  * guest is connected. */
 int vhost_port_features(uint16_t eth_port, uint64_t *features);
