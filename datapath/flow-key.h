@@ -111,7 +111,7 @@ struct flow_layout {
     uint16_t l2_5;    /* first VLAN tag, or 0xffff */
     uint16_t l3;      /* IPv4/IPv6/ARP header */
     uint16_t l4;      /* TCP/UDP/SCTP/ICMP header */
-    uint16_t l7;      /* payload after L4 */
+    uint16_t l7;      /* payload after L4 (== packet length when the payload is empty) */
 };
 #define FLOW_LAYOUT_NONE 0xffff
 

@@ -1,0 +1,551 @@
+#define _GNU_SOURCE /* getline */
+#include "cli/ctl.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/ctl-output.h"
+#include "cli/table.h"
+#include "control/jsonrpc.h"
+
+static const char global_usage[] = "[--run-dir DIR] [--json] [--timeout SECS]";
+
+/* --timeout is kept below INT_MAX milliseconds (about 24 days). */
+#define CTL_MAX_TIMEOUT_S 2000000.0
+
+static int errmsg(char *err, size_t errlen, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int errmsg(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Params builders                                                                           */
+
+/* json_string() refuses invalid UTF-8; an argument like that is the user's to fix. */
+static int set_string(json_t *obj, const char *key, const char *value, const char *what,
+                      char *err, size_t errlen)
+{
+    json_t *s = json_string(value);
+    if (!s)
+        return errmsg(err, errlen, CTL_EXIT_USAGE, "%s '%s' is not valid UTF-8", what, value);
+    if (json_object_set_new(obj, key, s) < 0)
+        return errmsg(err, errlen, CTL_EXIT_FAILED, "out of memory");
+    return CTL_EXIT_OK;
+}
+
+static int build_default(struct ctl_context *ctx, json_t **params, char *err, size_t errlen)
+{
+    const struct ctl_invocation *inv = ctx->inv;
+    const struct ctl_command *cmd = inv->cmd;
+    json_t *p = json_object();
+    if (!p)
+        return errmsg(err, errlen, CTL_EXIT_FAILED, "out of memory");
+    for (int i = 0; i < inv->n_args && i < 4 && cmd->params[i]; i++) {
+        const char *name = cmd->params[i];
+        /* Names cannot be empty; an empty flow is a filter that matches everything, as
+         * with ovs-ofctl (handy for scripts passing "$FILTER"). */
+        if (!*inv->args[i] && strcmp(name, "flow")) {
+            json_decref(p);
+            return errmsg(err, errlen, CTL_EXIT_USAGE, "%s: empty %s", cmd->name, name);
+        }
+        int rc = set_string(p, name, inv->args[i], name, err, errlen);
+        if (rc != CTL_EXIT_OK) {
+            json_decref(p);
+            return rc;
+        }
+    }
+    if (cmd->options & CTL_OPT_STRICT)
+        json_object_set_new(p, "strict", json_boolean(inv->options & CTL_OPT_STRICT));
+    *params = p;
+    return CTL_EXIT_OK;
+}
+
+static bool valid_option_key(const char *k, size_t len)
+{
+    if (len == 0)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum((unsigned char)k[i]) && !strchr("_-.:", k[i]))
+            return false;
+    return true;
+}
+
+/* add-port BR PORT [key=value ...]: every key=value goes to "options" as strings; which keys
+ * exist and what they mean is the daemon's to judge, so new port options need no CLI change. */
+static int build_add_port(struct ctl_context *ctx, json_t **params, char *err, size_t errlen)
+{
+    int rc = build_default(ctx, params, err, errlen);
+    if (rc != CTL_EXIT_OK)
+        return rc;
+    json_t *options = json_object();
+    if (!options || json_object_set_new(*params, "options", options) < 0)
+        return errmsg(err, errlen, CTL_EXIT_FAILED, "out of memory");
+    const struct ctl_invocation *inv = ctx->inv;
+    for (int i = 2; i < inv->n_args; i++) {
+        const char *arg = inv->args[i];
+        const char *eq = strchr(arg, '=');
+        if (!eq)
+            return errmsg(err, errlen, CTL_EXIT_USAGE, "add-port: bad option '%s': expected key=value",
+                       arg);
+        size_t klen = (size_t)(eq - arg);
+        if (!valid_option_key(arg, klen))
+            return errmsg(err, errlen, CTL_EXIT_USAGE,
+                       "add-port: bad option '%s': the key must be letters, digits, '_', '-', "
+                       "'.' or ':'",
+                       arg);
+        if (!eq[1])
+            return errmsg(err, errlen, CTL_EXIT_USAGE, "add-port: option '%.*s' has an empty value",
+                       (int)klen, arg);
+        char key[128];
+        if (klen >= sizeof(key))
+            return errmsg(err, errlen, CTL_EXIT_USAGE, "add-port: option key '%.40s...' is too long",
+                       arg);
+        memcpy(key, arg, klen);
+        key[klen] = '\0';
+        if (json_object_get(options, key))
+            return errmsg(err, errlen, CTL_EXIT_USAGE, "add-port: option '%s' given twice", key);
+        rc = set_string(options, key, eq + 1, "option value", err, errlen);
+        if (rc != CTL_EXIT_OK)
+            return rc;
+    }
+    return CTL_EXIT_OK;
+}
+
+static const char *display_file(const char *file)
+{
+    return strcmp(file, "-") ? file : "stdin";
+}
+
+/* add-flows BR FILE: one flow per line; blank lines and '#' comments are skipped. The line
+ * number of every flow sent is kept so that the daemon's "flow N: ..." (N indexes the
+ * "flows" array) can be reported as FILE:LINE. */
+static int build_add_flows(struct ctl_context *ctx, json_t **params, char *err, size_t errlen)
+{
+    const struct ctl_invocation *inv = ctx->inv;
+    const char *file = inv->args[1];
+    int rc = build_default(ctx, params, err, errlen);
+    if (rc != CTL_EXIT_OK)
+        return rc;
+
+    FILE *f = strcmp(file, "-") ? fopen(file, "r") : ctx->in;
+    if (!f)
+        return errmsg(err, errlen, CTL_EXIT_FAILED, "cannot open %s: %s", file, strerror(errno));
+    json_t *flows = json_array();
+    if (!flows || json_object_set_new(*params, "flows", flows) < 0) {
+        rc = errmsg(err, errlen, CTL_EXIT_FAILED, "out of memory");
+        goto out;
+    }
+    ctx->flow_file = file;
+    char *line = NULL;
+    size_t cap = 0, lines_cap = 0;
+    ssize_t len;
+    unsigned lineno = 0;
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        if (strlen(line) != (size_t)len) {
+            rc = errmsg(err, errlen, CTL_EXIT_FAILED, "%s:%u: line contains a NUL byte",
+                     display_file(file), lineno);
+            goto out_line;
+        }
+        char *s = line;
+        while (isspace((unsigned char)*s))
+            s++;
+        char *e = s + strlen(s);
+        while (e > s && isspace((unsigned char)e[-1]))
+            *--e = '\0';
+        if (!*s || *s == '#')
+            continue;
+        json_t *flow = json_string(s);
+        if (!flow) {
+            rc = errmsg(err, errlen, CTL_EXIT_FAILED, "%s:%u: line is not valid UTF-8",
+                     display_file(file), lineno);
+            goto out_line;
+        }
+        if (ctx->n_flows == lines_cap) {
+            lines_cap = lines_cap ? lines_cap * 2 : 64;
+            unsigned *l = realloc(ctx->flow_lines, lines_cap * sizeof(*l));
+            if (!l) {
+                json_decref(flow);
+                rc = errmsg(err, errlen, CTL_EXIT_FAILED, "out of memory");
+                goto out_line;
+            }
+            ctx->flow_lines = l;
+        }
+        if (json_array_append_new(flows, flow) < 0) {
+            rc = errmsg(err, errlen, CTL_EXIT_FAILED, "out of memory");
+            goto out_line;
+        }
+        ctx->flow_lines[ctx->n_flows++] = lineno;
+    }
+    if (ferror(f))
+        rc = errmsg(err, errlen, CTL_EXIT_FAILED, "cannot read %s: %s", display_file(file),
+                 strerror(errno));
+out_line:
+    free(line);
+out:
+    if (f != ctx->in)
+        fclose(f);
+    return rc;
+}
+
+/* sluiced names the failing flow by its 1-based position in "flows":
+ * "flow 3: tp_dst=80: field requires ..." → "flows.txt:12: tp_dst=80: field requires ...".
+ * Any other message is left alone. */
+static void explain_add_flows(const struct ctl_context *ctx, char *text, size_t textlen)
+{
+    if (strncmp(text, "flow ", 5) || !isdigit((unsigned char)text[5]))
+        return;
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(text + 5, &end, 10);
+    if (errno || n == 0 || n > ctx->n_flows || *end != ':')
+        return;
+    char rest[1024];
+    snprintf(rest, sizeof(rest), "%s", end + 1);
+    snprintf(text, textlen, "%s:%u:%s", display_file(ctx->flow_file), ctx->flow_lines[n - 1], rest);
+}
+
+static int call_management(const struct ctl_context *ctx, const char *method, json_t *params,
+                           int timeout_ms, json_t **result, char *err, size_t errlen)
+{
+    return jsonrpc_call(ctx->socket_path, method, params, timeout_ms, result, err, errlen);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* The command table                                                                         */
+
+const struct ctl_command ctl_commands[] = {
+    {.name = "add-br", .args = "BR", .min_args = 1, .max_args = 1, .params = {"bridge"},
+     .help = "create bridge BR"},
+    {.name = "del-br", .args = "BR", .min_args = 1, .max_args = 1, .params = {"bridge"},
+     .help = "delete bridge BR with its ports and flows"},
+    {.name = "add-port", .args = "BR PORT [key=value ...]", .min_args = 2, .max_args = -1,
+     .params = {"bridge", "port"}, .build = build_add_port,
+     .help = "add PORT to BR (port options below)"},
+    {.name = "del-port", .args = "BR PORT", .min_args = 2, .max_args = 2,
+     .params = {"bridge", "port"}, .help = "remove PORT from BR"},
+    {.name = "show", .args = "", .print = ctl_out_show,
+     .help = "show bridges, ports and PMD threads"},
+    {.name = "add-flow", .args = "BR FLOW", .min_args = 2, .max_args = 2,
+     .params = {"bridge", "flow"}, .help = "add FLOW (ovs-ofctl syntax) to BR"},
+    {.name = "add-flows", .args = "BR FILE", .min_args = 2, .max_args = 2,
+     .params = {"bridge"}, .build = build_add_flows, .explain = explain_add_flows,
+     .help = "add the flows in FILE ('-' = stdin), all or none"},
+    {.name = "del-flows", .args = "BR [FLOW] [--strict]", .min_args = 1, .max_args = 2,
+     .options = CTL_OPT_STRICT, .params = {"bridge", "flow"},
+     .help = "delete BR's flows matching FLOW (all without FLOW)"},
+    {.name = "dump-flows", .args = "BR [FLOW]", .min_args = 1, .max_args = 2,
+     .params = {"bridge", "flow"}, .print = ctl_out_dump_flows,
+     .help = "print BR's flows (those matching FLOW)"},
+    {.name = "dump-ports", .args = "BR [PORT]", .min_args = 1, .max_args = 2,
+     .params = {"bridge", "port"}, .print = ctl_out_dump_ports,
+     .help = "print port counters and drop reasons"},
+    {.name = "version", .args = "", .print = ctl_out_version,
+     .help = "print the versions of sluicectl, sluiced and DPDK"},
+    {.name = NULL},
+};
+
+const struct ctl_command *ctl_find_command(const char *name)
+{
+    for (const struct ctl_command *c = ctl_commands; c->name; c++)
+        if (!strcmp(c->name, name))
+            return c;
+    return NULL;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Command line                                                                              */
+
+void ctl_print_usage(FILE *out, const struct ctl_command *cmd)
+{
+    if (!cmd)
+        fprintf(out, "usage: sluicectl %s COMMAND ARGS...\n", global_usage);
+    else
+        fprintf(out, "usage: sluicectl %s %s%s%s\n", global_usage, cmd->name,
+                *cmd->args ? " " : "", cmd->args);
+}
+
+static void print_help(FILE *out)
+{
+    ctl_print_usage(out, NULL);
+    fputs("\nCommands:\n", out);
+    struct table *t = table_create();
+    if (t) {
+        table_add_column(t, "command", TABLE_LEFT);
+        table_add_column(t, "help", TABLE_LEFT);
+        for (const struct ctl_command *c = ctl_commands; c->name; c++) {
+            table_add_row(t);
+            table_add_cell(t, "%s%s%s", c->name, *c->args ? " " : "", c->args);
+            table_add_cell(t, "%s", c->help);
+        }
+        table_print(t, out, "  ", false);
+        table_destroy(t);
+    }
+    fprintf(out,
+            "\nOptions:\n"
+            "  --run-dir DIR   directory of sluiced's sockets (default: $SLUICE_RUN_DIR, else "
+            "%s)\n"
+            "  --json          print the daemon's result as JSON\n"
+            "  --timeout SECS  give up after SECS seconds (default %g; 0 = wait forever)\n"
+            "  --strict        del-flows: match priority and fields exactly\n"
+            "  --help          print this help\n"
+            "  --version       print sluicectl's version (the version command asks sluiced)\n"
+            "\nPort options (add-port key=value, passed to sluiced as strings):\n"
+            "  type=dpdk devargs=DEVARGS       any DPDK ethdev, e.g. net_af_packet0,iface=veth0\n"
+            "  type=vhostuser [path=SOCK]      vhost-user socket served by sluiced\n"
+            "  type=vhostuserclient path=SOCK  vhost-user socket served by QEMU\n"
+            "  ofport=N  n_rxq=N  mtu=N\n"
+            "\nExit status: 0 ok, 1 request failed, 2 usage error, 3 sluiced unreachable.\n",
+            CTL_DEFAULT_RUN_DIR, CTL_DEFAULT_TIMEOUT_S);
+}
+
+static int parse_timeout(const char *text, double *out, char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    double t = strtod(text, &end);
+    if (!*text || *end || errno || !isfinite(t) || t < 0 || t > CTL_MAX_TIMEOUT_S)
+        return errmsg(err, errlen, CTL_EXIT_USAGE,
+                   "invalid --timeout '%s': expected seconds from 0 (wait forever) to %.0f", text,
+                   CTL_MAX_TIMEOUT_S);
+    *out = t;
+    return CTL_EXIT_OK;
+}
+
+/* The name of the first required argument at or after position n, from the usage text. */
+static void missing_arg_name(const struct ctl_command *cmd, int n, char *buf, size_t buflen)
+{
+    snprintf(buf, buflen, "argument");
+    char words[128];
+    snprintf(words, sizeof(words), "%s", cmd->args);
+    int i = 0;
+    for (char *save, *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        if (*w == '[')
+            continue;
+        if (i++ == n) {
+            snprintf(buf, buflen, "%s", w);
+            return;
+        }
+    }
+}
+
+void ctl_invocation_free(struct ctl_invocation *inv)
+{
+    free(inv->args);
+    inv->args = NULL;
+    inv->n_args = 0;
+}
+
+int ctl_parse_args(int argc, char *argv[], struct ctl_invocation *inv, char *err, size_t errlen)
+{
+    memset(inv, 0, sizeof(*inv));
+    inv->timeout_s = CTL_DEFAULT_TIMEOUT_S;
+    inv->args = calloc((size_t)(argc > 0 ? argc : 1), sizeof(*inv->args));
+    if (!inv->args)
+        return errmsg(err, errlen, CTL_EXIT_USAGE, "out of memory");
+
+    /* The first problem is reported, but scanning goes on so that the command, if any, is
+     * known and its usage line can be printed. */
+    int rc = CTL_EXIT_OK;
+    bool options_done = false, have_command = false;
+    for (int i = 1; i < argc; i++) {
+        char *a = argv[i];
+        if (!options_done && a[0] == '-' && a[1]) {
+            if (!strcmp(a, "--")) {
+                options_done = true;
+                continue;
+            }
+            const char *eq = a[1] == '-' ? strchr(a, '=') : NULL;
+            size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
+            const char *value = eq ? eq + 1 : NULL;
+            bool is_run_dir = nlen == 9 && !strncmp(a, "--run-dir", 9);
+            bool is_timeout = nlen == 9 && !strncmp(a, "--timeout", 9);
+            bool takes_value = is_run_dir || is_timeout;
+            if (takes_value && !value) {
+                if (i + 1 >= argc) {
+                    if (rc == CTL_EXIT_OK)
+                        rc = errmsg(err, errlen, CTL_EXIT_USAGE, "option %.*s needs a value",
+                                 (int)nlen, a);
+                    continue;
+                }
+                value = argv[++i];
+            }
+            int orc = CTL_EXIT_OK;
+            if (is_run_dir) {
+                if (!*value)
+                    orc = errmsg(rc ? NULL : err, errlen, CTL_EXIT_USAGE,
+                              "option --run-dir needs a directory");
+                inv->run_dir = value;
+            } else if (is_timeout) {
+                orc = parse_timeout(value, &inv->timeout_s, rc ? NULL : err, errlen);
+            } else if (value) {
+                orc = errmsg(rc ? NULL : err, errlen, CTL_EXIT_USAGE, "option %.*s takes no value",
+                          (int)nlen, a);
+            } else if (!strcmp(a, "--json")) {
+                inv->json = true;
+            } else if (!strcmp(a, "--strict")) {
+                inv->options |= CTL_OPT_STRICT;
+            } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+                inv->help = true;
+            } else if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
+                inv->version = true;
+            } else {
+                orc = errmsg(rc ? NULL : err, errlen, CTL_EXIT_USAGE, "unknown option '%s'", a);
+            }
+            if (rc == CTL_EXIT_OK)
+                rc = orc;
+            continue;
+        }
+        if (!have_command) {
+            have_command = true;
+            inv->cmd = ctl_find_command(a);
+            if (!inv->cmd && rc == CTL_EXIT_OK)
+                rc = errmsg(err, errlen, CTL_EXIT_USAGE,
+                         "unknown command '%s' (sluicectl --help lists them)", a);
+            continue;
+        }
+        inv->args[inv->n_args++] = a;
+    }
+    if (rc != CTL_EXIT_OK || inv->help || inv->version)
+        return rc;
+    const struct ctl_command *cmd = inv->cmd;
+    if (!cmd)
+        return errmsg(err, errlen, CTL_EXIT_USAGE, "missing command (sluicectl --help lists them)");
+    unsigned bad = inv->options & ~cmd->options;
+    if (bad & CTL_OPT_STRICT)
+        return errmsg(err, errlen, CTL_EXIT_USAGE, "%s: option --strict does not apply", cmd->name);
+    if (inv->n_args < cmd->min_args) {
+        char name[64];
+        missing_arg_name(cmd, inv->n_args, name, sizeof(name));
+        return errmsg(err, errlen, CTL_EXIT_USAGE, "%s: missing %s", cmd->name, name);
+    }
+    if (cmd->max_args >= 0 && inv->n_args > cmd->max_args)
+        return errmsg(err, errlen, CTL_EXIT_USAGE, "%s: unexpected argument '%s'", cmd->name,
+                   inv->args[cmd->max_args]);
+    return CTL_EXIT_OK;
+}
+
+int ctl_socket_path(const struct ctl_invocation *inv, const char *env_run_dir, char *path,
+                    size_t pathlen)
+{
+    const char *dir = inv->run_dir;
+    if (!dir || !*dir)
+        dir = env_run_dir && *env_run_dir ? env_run_dir : CTL_DEFAULT_RUN_DIR;
+    size_t len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/')
+        len--;
+    int n = snprintf(path, pathlen, "%.*s/%s", (int)len, dir, CTL_SOCKET_NAME);
+    return n < 0 || (size_t)n >= pathlen ? -ENAMETOOLONG : 0;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* main                                                                                      */
+
+/* jsonrpc_call() returns JSON-RPC codes (-32768..-32000) for daemon errors and negative errno
+ * for transport failures. Of the latter, a request that could not even be encoded is a local
+ * failure, not an unreachable daemon. */
+static int exit_code_for(int rc)
+{
+    if (rc == 0)
+        return CTL_EXIT_OK;
+    if (rc <= -32000)
+        return CTL_EXIT_FAILED;
+    if (rc == -EMSGSIZE || rc == -EINVAL)
+        return CTL_EXIT_FAILED;
+    return CTL_EXIT_UNREACHABLE;
+}
+
+int ctl_main(int argc, char *argv[], FILE *in, FILE *out, FILE *errf)
+{
+    struct ctl_invocation inv;
+    struct ctl_context ctx = {.inv = &inv, .in = in};
+    json_t *params = NULL, *result = NULL;
+    char text[4096] = "";
+    char path[PATH_MAX];
+
+    int rc = ctl_parse_args(argc, argv, &inv, text, sizeof(text));
+    if (rc != CTL_EXIT_OK) {
+        fprintf(errf, "sluicectl: %s\n", text);
+        ctl_print_usage(errf, inv.cmd);
+        goto done;
+    }
+    if (inv.help) {
+        print_help(out);
+        goto done;
+    }
+    if (inv.version) {
+        fprintf(out, "sluicectl %s\n", SLUICECTL_VERSION);
+        goto done;
+    }
+
+    const struct ctl_command *cmd = inv.cmd;
+    rc = (cmd->build ? cmd->build : build_default)(&ctx, &params, text, sizeof(text));
+    if (rc != CTL_EXIT_OK) {
+        fprintf(errf, "sluicectl: %s\n", text);
+        if (rc == CTL_EXIT_USAGE)
+            ctl_print_usage(errf, cmd);
+        goto done;
+    }
+    if (ctl_socket_path(&inv, getenv("SLUICE_RUN_DIR"), path, sizeof(path)) < 0) {
+        fprintf(errf, "sluicectl: run directory path is too long\n");
+        rc = CTL_EXIT_USAGE;
+        goto done;
+    }
+    ctx.socket_path = path;
+
+    int timeout_ms = 0;
+    if (inv.timeout_s > 0) {
+        double ms = ceil(inv.timeout_s * 1000.0);
+        timeout_ms = ms < 1 ? 1 : (int)ms;
+    }
+    int call_rc = (cmd->call ? cmd->call : call_management)(&ctx, cmd->name, params, timeout_ms,
+                                                            &result, text, sizeof(text));
+    rc = exit_code_for(call_rc);
+    if (rc != CTL_EXIT_OK) {
+        if (call_rc <= -32000 && cmd->explain)
+            cmd->explain(&ctx, text, sizeof(text));
+        fprintf(errf, "sluicectl: %s\n", text);
+        goto done;
+    }
+
+    if (inv.json) {
+        if (ctl_out_json(out, result) < 0) {
+            fprintf(errf, "sluicectl: cannot print the result as JSON\n");
+            rc = CTL_EXIT_FAILED;
+        }
+    } else if (cmd->print) {
+        int prc = cmd->print(out, result, text, sizeof(text));
+        if (prc < 0) {
+            fprintf(errf, "sluicectl: unexpected reply from sluiced: %s\n", text);
+            rc = CTL_EXIT_FAILED;
+        }
+    }
+
+done:
+    /* Scripts trust the exit code, so output that did not reach its destination (full disk,
+     * closed pipe) must not exit 0. */
+    if (fflush(out) != 0 || ferror(out)) {
+        fprintf(errf, "sluicectl: cannot write output: %s\n", strerror(errno));
+        if (rc == CTL_EXIT_OK)
+            rc = CTL_EXIT_FAILED;
+    }
+    json_decref(params);
+    json_decref(result);
+    free(ctx.flow_lines);
+    ctl_invocation_free(&inv);
+    return rc;
+}
