@@ -22,6 +22,7 @@
 
 #include "control/jsonrpc.h"
 #include "control/mgmt.h"
+#include "control/ofconn.h"
 #include "datapath/dp.h"
 #include "datapath/log.h"
 
@@ -333,6 +334,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "sluiced: %s\n", err);
         goto out;
     }
+    if (ofconn_init(o.run_dir, err, sizeof err)) {
+        fprintf(stderr, "sluiced: %s\n", err);
+        goto out;
+    }
     FILE *pf = fopen(pidfile, "w");
     if (pf) {
         fprintf(pf, "%d\n", (int)getpid());
@@ -355,22 +360,25 @@ int main(int argc, char **argv)
 
     uint64_t next_tick = mono_ns();
     while (!exiting) {
-        int fds[1024];
         struct pollfd pfds[1024];
-        int n = jsonrpc_server_fds(srv, fds, 1024);
-        for (int i = 0; i < n; i++)
-            pfds[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
-        int k = poll(pfds, (nfds_t)n, 100);
+        /* Management clients with replies still queued are polled for POLLOUT too, so a large
+         * reply keeps flowing without waiting for other events. */
+        int n = jsonrpc_server_pollfds(srv, pfds, 1024);
+        int n_rpc = n;
+        n += ofconn_pollfds(pfds + n, 1024 - n);
+        int k = poll(pfds, (nfds_t)n, ofconn_timeout_ms(mono_ns(), 100));
         if (k < 0 && errno != EINTR) {
             fprintf(stderr, "sluiced: poll: %s\n", strerror(errno));
             break;
         }
-        for (int i = 0; k > 0 && i < n; i++)
+        for (int i = 0; k > 0 && i < n_rpc; i++)
             if (pfds[i].revents)
                 jsonrpc_server_run(srv, pfds[i].fd);
+        if (k > 0)
+            ofconn_run(pfds + n_rpc, n - n_rpc);
         uint64_t now = mono_ns();
+        ofconn_tick(now); /* OpenFlow timers, and flow expiry with FLOW_REMOVED */
         if (now >= next_tick) {
-            mgmt_expire_flows(now);
             dp_poll_links();
             next_tick = now + 1000000000ull;
         }
@@ -378,6 +386,7 @@ int main(int argc, char **argv)
     SLOG(INFO, "shutting down");
     status = 0;
 out:
+    ofconn_fini();
     if (srv)
         jsonrpc_server_destroy(srv);
     unlink(pidfile);
