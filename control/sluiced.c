@@ -320,6 +320,7 @@ int main(int argc, char **argv)
     int status = 1;
     struct jsonrpc_server *srv = NULL;
     char sock[512], pidfile[512];
+    bool wrote_pidfile = false;
     snprintf(sock, sizeof sock, "%s/sluiced.ctl", o.run_dir);
     snprintf(pidfile, sizeof pidfile, "%s/sluiced.pid", o.run_dir);
 
@@ -338,7 +339,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "sluiced: %s\n", err);
         goto out;
     }
+    /* Only now, with the management socket ours, is the run directory ours too. */
     FILE *pf = fopen(pidfile, "w");
+    wrote_pidfile = pf != NULL;
     if (pf) {
         fprintf(pf, "%d\n", (int)getpid());
         fclose(pf);
@@ -389,7 +392,8 @@ out:
     ofconn_fini();
     if (srv)
         jsonrpc_server_destroy(srv);
-    unlink(pidfile);
+    if (wrote_pidfile)
+        unlink(pidfile); /* a daemon that never owned the run dir leaves its owner's file */
     dp_fini();
     rte_eal_cleanup();
     return status;
