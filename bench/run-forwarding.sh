@@ -38,6 +38,13 @@
 #   --results FILE       append the dated section to FILE (default bench/RESULTS.md)
 #   --no-results         do not write a results file
 #   --keep               keep the work directory (logs, per-run JSON) and print its path
+#   --wait-quiet PCT     before each run, wait (up to QUIET_MAX_WAIT s, default 180) until other
+#                        work keeps both CPUs below PCT % busy (default 25; 0 = do not wait).
+#                        The benchmark shares the machine: this keeps other jobs' bursts out
+#                        of the runs without starving those jobs
+#   --perf DIR           also record a cpu-clock profile of the PMD's CPU during each run into
+#                        DIR/<run>.perf.data (perturbs the numbers a little: not for the
+#                        published medians); read with perf report --comm / --sort sym
 #   --quick              smoke test for CI: 1 round, 3 s, 64:1, no results file; fails only if
 #                        a system that is installed forwarded (almost) nothing. No speed check.
 # Environment: SLUICE_BUILD (default <repo>/build: sluiced, sluicectl, sluice-gen),
@@ -70,6 +77,9 @@ SYSTEMS="testpmd sluice ovs"
 RESULTS="$BENCH_DIR/RESULTS.md"
 KEEP=0
 QUICK=0
+PERF_DIR=""
+QUIET_PCT=25
+QUIET_MAX_WAIT="${QUIET_MAX_WAIT:-180}"
 
 die() {
     echo "run-forwarding: $*" >&2
@@ -77,8 +87,7 @@ die() {
 }
 
 usage() {
-    sed -n '/^# Usage:/,/^# Exit:/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-    echo "  (the lines after Exit: give the exit codes)"
+    sed -n '/^# Usage:/,/^$/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 while [ $# -gt 0 ]; do
@@ -90,13 +99,17 @@ while [ $# -gt 0 ]; do
     --results) [ $# -ge 2 ] || die "--results needs a file"; RESULTS="$2"; shift 2 ;;
     --no-results) RESULTS=""; shift ;;
     --keep) KEEP=1; shift ;;
-    --quick) QUICK=1; ROUNDS=1; DURATION=3; SCENARIOS="64:1"; RESULTS=""; shift ;;
+    --wait-quiet) [ $# -ge 2 ] || die "--wait-quiet needs a percentage"; QUIET_PCT="$2"; shift 2 ;;
+    --perf) [ $# -ge 2 ] || die "--perf needs a directory"; PERF_DIR="$2"; shift 2 ;;
+    --quick) QUICK=1; ROUNDS=1; DURATION=3; SCENARIOS="64:1"; RESULTS=""; QUIET_PCT=0; shift ;;
     -h | --help) usage; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
     esac
 done
 
 case "$ROUNDS" in '' | *[!0-9]* | 0) die "--rounds '$ROUNDS': expected a positive integer" ;; esac
+case "$QUIET_PCT" in '' | *[!0-9]*) die "--wait-quiet '$QUIET_PCT': expected a percentage 0..100" ;; esac
+case "$QUIET_MAX_WAIT" in '' | *[!0-9]*) die "QUIET_MAX_WAIT '$QUIET_MAX_WAIT': expected seconds" ;; esac
 case "$DURATION" in '' | *[!0-9]* | 0) die "--duration '$DURATION': expected whole seconds >= 1" ;; esac
 for s in $SCENARIOS; do
     case "$s" in
@@ -119,6 +132,11 @@ done
 [ "$GEN_CPU" != "$PMD_CPU" ] || echo "run-forwarding: warning: generator and switch PMD share CPU $PMD_CPU" >&2
 
 [ "$(id -u)" -eq 0 ] || die "needs root (hugepages, vhost-user, network namespace for OVS)"
+if [ -n "$PERF_DIR" ]; then
+    command -v perf >/dev/null || die "--perf: perf is not installed (linux-perf)"
+    mkdir -p "$PERF_DIR" || die "--perf: cannot create $PERF_DIR"
+    PERF_DIR="$(cd "$PERF_DIR" && pwd)"
+fi
 for b in jq python3 unshare taskset; do
     command -v "$b" >/dev/null || die "$b is not installed"
 done
@@ -274,6 +292,39 @@ cpu_snap() {
         print $1, tot, tot - $5 - $6 - $9, $9 }' /proc/stat
 }
 
+# bg_sample: busy % of GEN_CPU and PMD_CPU over one second while nothing of ours runs (the
+# load that other work on the machine puts on the CPUs the benchmark is about to use).
+bg_sample() {
+    local a b
+    a=$(cpu_snap)
+    sleep 1
+    b=$(cpu_snap)
+    printf '%s\n%s\n' "$a" "$b" | awk -v g="cpu$GEN_CPU" -v p="cpu$PMD_CPU" '
+        { if (!($1 in t0)) { t0[$1] = $2; b0[$1] = $3 } else { t1[$1] = $2; b1[$1] = $3 } }
+        END {
+            gp = (t1[g] > t0[g]) ? 100 * (b1[g] - b0[g]) / (t1[g] - t0[g]) : -1
+            pp = (t1[p] > t0[p]) ? 100 * (b1[p] - b0[p]) / (t1[p] - t0[p]) : -1
+            printf "{\"gen_cpu_busy_pct\": %.0f, \"pmd_cpu_busy_pct\": %.0f}\n", gp, pp
+        }'
+}
+
+# wait_quiet: samples bg_sample until both CPUs are below QUIET_PCT busy or QUIET_MAX_WAIT
+# seconds have passed; leaves the last sample in $RUN_DIR/bg.json and the wait in
+# $RUN_DIR/bg-wait.
+wait_quiet() {
+    local start=$SECONDS
+    while :; do
+        bg_sample >"$RUN_DIR/bg.json"
+        [ "$QUIET_PCT" -gt 0 ] || break
+        if jq -e --argjson q "$QUIET_PCT" '.gen_cpu_busy_pct < $q and .pmd_cpu_busy_pct < $q' \
+            "$RUN_DIR/bg.json" >/dev/null 2>&1; then
+            break
+        fi
+        [ $((SECONDS - start)) -lt "$QUIET_MAX_WAIT" ] || break
+    done
+    echo $((SECONDS - start)) >"$RUN_DIR/bg-wait"
+}
+
 # thread_snap PID: "tid ticks" for every thread of PID (utime + stime).
 thread_snap() {
     local t
@@ -365,10 +416,24 @@ run_gen() {
         return 124
     fi
     window_begin "$spid" "$GEN_PID"
-    # Sample the window slightly inside the sending phase, while the generator still runs.
-    sleep "$(awk -v d="$DURATION" 'BEGIN { print (d > 1.5 ? d - 0.5 : d * 0.7) }')"
+    local perf_pid=""
+    if [ -n "$PERF_DIR" ]; then
+        # A profile of everything on the PMD's CPU (the switch PMD and whatever else the
+        # scheduler put there); cpu-clock works without a hardware PMU (virtual machines).
+        perf record -q -e cpu-clock -F 999 -g -C "$PMD_CPU" \
+            -o "$PERF_DIR/${RUN_DIR##*/}.perf.data" -- sleep "$(awk -v d="$DURATION" \
+            'BEGIN { print (d > 4 ? d - 2 : d * 0.5) }')" >"$RUN_DIR/perf.log" 2>&1 &
+        perf_pid=$!
+        PIDS+=("$perf_pid")
+    fi
+    # End the window inside the sending phase, while the generator surely still runs.
+    sleep "$(awk -v d="$DURATION" 'BEGIN { print (d >= 4 ? d - 1 : d * 0.6) }')"
     if alive "$GEN_PID"; then
         window_end "$spid" "$GEN_PID"
+    fi
+    if [ -n "$perf_pid" ]; then
+        wait "$perf_pid"
+        drop_pid "$perf_pid"
     fi
     local i
     for ((i = 0; i < (DURATION + 30) * 10; i++)); do
@@ -626,6 +691,7 @@ run_one() {
     unset OVS_RUNDIR OVS_DBDIR OVS_LOGDIR OVS_SYSCONFDIR
     LOG_CMDS=0
     [ -n "${LOGGED[$sys]:-}" ] || { LOG_CMDS=1; LOGGED[$sys]=1; }
+    wait_quiet
     "run_$sys" "$size" "$flows"
     local rc=$?
     clean_prefixes
@@ -635,7 +701,9 @@ run_one() {
     elif [ "$rc" -ne 0 ]; then
         err="generator exit $rc"
     fi
-    local sw='null' win='null' gen='null'
+    local sw='null' win='null' gen='null' bg='null'
+    [ -s "$RUN_DIR/bg.json" ] && bg=$(jq -c --argjson w "$(cat "$RUN_DIR/bg-wait" 2>/dev/null || echo 0)" \
+        '. + {waited_s: $w}' "$RUN_DIR/bg.json" 2>/dev/null || echo null)
     [ -s "$RUN_DIR/switch.json" ] && sw=$(jq -c . "$RUN_DIR/switch.json" 2>/dev/null || echo null)
     [ -s "$RUN_DIR/window.json" ] && win=$(jq -c . "$RUN_DIR/window.json" 2>/dev/null || echo null)
     [ -s "$RUN_DIR/gen.json" ] && gen=$(jq -c '{duration_s, cycles_per_packet,
@@ -644,14 +712,19 @@ run_one() {
         p99_ns: (.ports[1].latency_ns.p99 // null)}' "$RUN_DIR/gen.json" 2>/dev/null || echo null)
     jq -nc --argjson round "$round" --arg sys "$sys" --argjson size "$size" \
         --argjson flows "$flows" --arg err "$err" --argjson sw "$sw" --argjson win "$win" \
-        --argjson gen "$gen" --argjson secs $((SECONDS - t0)) '
+        --argjson gen "$gen" --argjson bg "$bg" --argjson secs $((SECONDS - t0)) '
         {round: $round, system: $sys, size: $size, flows: $flows, secs: $secs,
-         error: (if $err == "" then null else $err end), gen: $gen, switch: $sw, window: $win}
+         error: (if $err == "" then null else $err end), gen: $gen, switch: $sw, window: $win,
+         background: $bg}
         | . + (if $gen != null and $gen.duration_s > 0 then
                  {rx_mpps: ($gen.rx / $gen.duration_s / 1e6), tx_mpps: ($gen.tx / $gen.duration_s / 1e6)}
                else {} end)
         | . + (if $sw != null and ($sw.packets // 0) > 0 then
-                 {switch_cpp: ($sw.busy_cycles / $sw.packets)} else {} end)' >>"$WORK/runs.jsonl"
+                 {switch_cpp: ($sw.busy_cycles / $sw.packets)} else {} end)
+        | . + (if $sw != null and ($sw.idle_cycles // null) != null and
+                  ($sw.busy_cycles + $sw.idle_cycles) > 0 then
+                 {switch_busy_pct: (100 * $sw.busy_cycles / ($sw.busy_cycles + $sw.idle_cycles))}
+               else {} end)' >>"$WORK/runs.jsonl"
     local line
     line=$(tail -n 1 "$WORK/runs.jsonl" | jq -r '
         "\(.system) \(.size)B \(.flows)fl r\(.round): " +
@@ -713,108 +786,8 @@ SUMMARY="$WORK/summary.md"
     machine_info
     echo "- placement: generator on CPU $GEN_CPU; switch PMD on CPU $PMD_CPU; switch control threads on CPU $CTRL_CPU"
     echo
-    python3 - "$WORK/runs.jsonl" "$WORK/commands.tsv" "$ACTIVE" "$SCENARIOS" <<'EOF'
-import json, statistics, sys
-runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-active = sys.argv[3].split()
-scen = [tuple(int(x) for x in s.split(":")) for s in sys.argv[4].split()]
-names = {"testpmd": "testpmd io-fwd (ceiling)", "sluice": "sluice", "ovs": "OVS-DPDK"}
-
-def fmt(v, nd=3):
-    return "-" if v is None else f"{v:.{nd}f}"
-
-def med(vals):
-    vals = [v for v in vals if v is not None]
-    return statistics.median(vals) if vals else None
-
-def shape(vals):
-    """A note on how the runs spread: bimodal if the sorted values split in two groups of
-    at least two with a gap above 15% of the median; noisy if the range exceeds 20%."""
-    v = sorted(x for x in vals if x is not None)
-    if len(v) < 2:
-        return ""
-    m = statistics.median(v)
-    if m <= 0:
-        return ""
-    notes = []
-    if len(v) >= 4:
-        gaps = [(v[i + 1] - v[i], i) for i in range(len(v) - 1)]
-        g, i = max(gaps)
-        if g / m > 0.15 and i + 1 >= 2 and len(v) - i - 1 >= 2:
-            notes.append(f"BIMODAL ({fmt(v[i])} | {fmt(v[i + 1])})")
-    spread = (v[-1] - v[0]) / m
-    if spread > 0.2 and not notes:
-        notes.append(f"noisy (range {spread * 100:.0f}% of median)")
-    return ", ".join(notes)
-
-print("Commands of the first run of each system (later runs differ in paths and EAL prefixes):")
-print()
-print("```")
-try:
-    for line in open(sys.argv[2]):
-        tag, cmd = line.rstrip("\n").split("\t", 1)
-        print(cmd.strip())
-except FileNotFoundError:
-    pass
-print("```")
-print()
-print("Per run (rx = packets received on the generator's port 1 per second of sending; "
-      "switch cyc/pkt = the switch PMD's busy TSC cycles per packet it received; "
-      "PMD CPU% = share of its CPU the switch's PMD thread got during the window; "
-      "CPU busy/steal = whole-CPU figures from /proc/stat):")
-print()
-print("| round | frame B | flows | system | rx Mpps | tx Mpps | refused by switch | lost in switch | "
-      "switch cyc/pkt | gen cyc/pkt | PMD CPU% | PMD-CPU busy/steal % | gen CPU% | gen-CPU busy/steal % | load1 |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-for r in runs:
-    g = r.get("gen") or {}
-    w = r.get("window") or {}
-    if r.get("error") and not g:
-        print(f"| {r['round']} | {r['size']} | {r['flows']} | {r['system']} | FAILED: {r['error'][:120]} |"
-              + " |" * 11)
-        continue
-    tx, rx = g.get("tx"), g.get("rx")
-    lost = (tx - rx) if tx is not None and rx is not None else None
-    att = (tx or 0) + (g.get("tx_failed") or 0)
-    refused = f"{100 * (g.get('tx_failed') or 0) / att:.0f}%" if att else "-"
-    print(f"| {r['round']} | {r['size']} | {r['flows']} | {r['system']} | {fmt(r.get('rx_mpps'))} | "
-          f"{fmt(r.get('tx_mpps'))} | {refused} | {lost if lost is not None else '-'} | "
-          f"{fmt(r.get('switch_cpp'), 0)} | {fmt(g.get('cycles_per_packet'), 0)} | "
-          f"{w.get('pmd_thread_pct', '-')} | {w.get('pmd_cpu_busy_pct', '-')}/{w.get('pmd_cpu_steal_pct', '-')} | "
-          f"{w.get('gen_proc_pct', '-')} | {w.get('gen_cpu_busy_pct', '-')}/{w.get('gen_cpu_steal_pct', '-')} | "
-          f"{w.get('loadavg1', '-')} |" + (f" error: {r['error'][:100]}" if r.get("error") else ""))
-print()
-print("Medians:")
-print()
-print("| frame B | flows | system | runs | rx Mpps median | min..max | shape | switch cyc/pkt median | PMD CPU% median |")
-print("|---|---|---|---|---|---|---|---|---|")
-medians = {}
-for size, flows in scen:
-    for s in active:
-        rs = [r for r in runs if r["system"] == s and r["size"] == size and r["flows"] == flows]
-        mp = [r.get("rx_mpps") for r in rs if r.get("rx_mpps") is not None]
-        cp = [r.get("switch_cpp") for r in rs if r.get("switch_cpp") is not None]
-        pc = [(r.get("window") or {}).get("pmd_thread_pct") for r in rs]
-        m, c = med(mp), med(cp)
-        medians[(size, flows, s)] = (m, c)
-        rng = f"{fmt(min(mp))}..{fmt(max(mp))}" if mp else "-"
-        print(f"| {size} | {flows} | {names[s]} | {len(mp)}/{len(rs)} | {fmt(m)} | {rng} | "
-              f"{shape(mp) or '-'} | {fmt(c, 0)} | {fmt(med(pc), 1)} |")
-print()
-if "sluice" in active and len(active) > 1:
-    print("Ratios of medians (rate: higher is better for sluice; cycles: lower is better):")
-    print()
-    print("| frame B | flows | sluice/ceiling Mpps | sluice/OVS Mpps | sluice/ceiling cyc/pkt | sluice/OVS cyc/pkt |")
-    print("|---|---|---|---|---|---|")
-    def ratio(a, b):
-        return f"{a / b:.2f}" if a is not None and b not in (None, 0) else "-"
-    for size, flows in scen:
-        sm, sc = medians.get((size, flows, "sluice"), (None, None))
-        tm, tc = medians.get((size, flows, "testpmd"), (None, None))
-        om, oc = medians.get((size, flows, "ovs"), (None, None))
-        print(f"| {size} | {flows} | {ratio(sm, tm)} | {ratio(sm, om)} | {ratio(sc, tc)} | {ratio(sc, oc)} |")
-    print()
-EOF
+    python3 "$BENCH_DIR/run-forwarding-report.py" "$WORK/runs.jsonl" "$WORK/commands.tsv" \
+        "$ACTIVE" "$SCENARIOS" "$GEN_CPU" "$PMD_CPU"
 } >"$SUMMARY"
 
 cat "$SUMMARY"

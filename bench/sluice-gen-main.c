@@ -391,7 +391,7 @@ static uint64_t run(struct gen_ctx *c, struct gen_run_info *ri)
     for (unsigned p = 0; p < c->nports; p++)
         gen_stats_init(&prev[p]);
 
-    while (!stop_requested) {
+    for (;;) {
         uint64_t now = rte_rdtsc();
         unsigned moved = 0;
         for (unsigned p = 0; p < c->nports; p++) {
@@ -419,7 +419,9 @@ static uint64_t run(struct gen_ctx *c, struct gen_run_info *ri)
             for (unsigned p = 0; p < c->nports; p++)
                 if (c->ports[p].tx && !c->ports[p].tx_done)
                     all_done = false;
-            if ((end && after >= end) || all_done) {
+            /* A signal ends sending like --duration does: what is in flight still gets
+             * --drain to come back, so an interrupted run reports real loss only. */
+            if ((end && after >= end) || all_done || stop_requested) {
                 sending = false;
                 stopped_at = after;
                 drain_end = after + (uint64_t)(o->drain_s * (double)c->hz);
@@ -431,7 +433,7 @@ static uint64_t run(struct gen_ctx *c, struct gen_run_info *ri)
             if (o->mode == GEN_MODE_TXRX && TOTAL(c, returned) >= TOTAL(c, tx_packets))
                 break;
         } else {
-            if (end && after >= end)
+            if (stop_requested || (end && after >= end))
                 break;
             if (o->count && TOTAL(c, rx_packets) >= o->count)
                 break;
@@ -619,7 +621,7 @@ int main(int argc, char **argv)
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills outright */
+    sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C (e.g. during a long --drain) kills outright */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 

@@ -10,6 +10,7 @@
 #include <rte_ethdev.h>
 #include <rte_version.h>
 
+#include "control/ofconn.h"
 #include "datapath/dp.h"
 #include "datapath/log.h"
 #include "ofproto/flow-syntax.h"
@@ -117,7 +118,13 @@ static int m_add_br(void *aux, json_t *params, json_t **result, char *err, size_
         return rc;
     rc = dp_bridge_add(name, err, errlen);
     *result = NULL;
-    return rc ? dp_error(rc) : 0;
+    if (rc)
+        return dp_error(rc);
+    /* The bridge works without its OpenFlow socket; ofconn retries opening it. */
+    char oferr[256];
+    if (ofconn_bridge_added(dp_bridge_find(name), oferr, sizeof oferr))
+        SLOG(ERR, "%s", oferr);
+    return 0;
 }
 
 static int m_del_br(void *aux, json_t *params, json_t **result, char *err, size_t errlen)
@@ -129,7 +136,10 @@ static int m_del_br(void *aux, json_t *params, json_t **result, char *err, size_
         return rc;
     rc = dp_bridge_del(name, err, errlen);
     *result = NULL;
-    return rc ? dp_error(rc) : 0;
+    if (rc)
+        return dp_error(rc);
+    ofconn_bridge_removed(name);
+    return 0;
 }
 
 static const char *port_type_name(enum dp_port_type t)
@@ -509,7 +519,7 @@ static int m_del_flows(void *aux, json_t *params, json_t **result, char *err, si
     size_t n = 0;
     struct ofproto_error oe;
     if (!rc && ofproto_flow_mod(br, json_is_true(js) ? OFPROTO_DELETE_STRICT : OFPROTO_DELETE, f,
-                                NULL, NULL, &n, &oe) != 0) {
+                                ofconn_flow_removed, NULL, &n, &oe) != 0) {
         snprintf(err, errlen, "%s", oe.msg);
         rc = JSONRPC_INVALID_PARAMS;
     }
@@ -637,7 +647,58 @@ static int m_dump_ports(void *aux, json_t *params, json_t **result, char *err, s
     return 0;
 }
 
+/* --- OpenFlow controllers (control/ofconn.h) ------------------------------------------- */
+
+static int m_set_controller(void *aux, json_t *params, json_t **result, char *err,
+                            size_t errlen)
+{
+    (void)aux;
+    int rc = 0;
+    struct dp_bridge *br = param_bridge(params, &rc, err, errlen);
+    const char *target = param_str(params, "target", false, &rc, err, errlen);
+    const char *fail_mode = param_str(params, "fail_mode", false, &rc, err, errlen);
+    const char *dpid = param_str(params, "datapath_id", false, &rc, err, errlen);
+    if (rc)
+        return rc;
+    if (!target && !fail_mode && !dpid) {
+        snprintf(err, errlen, "set-controller: give \"target\", \"fail_mode\" or \"datapath_id\"");
+        return JSONRPC_INVALID_PARAMS;
+    }
+    uint64_t id = 0;
+    if (dpid) {
+        char *end;
+        errno = 0;
+        id = strtoull(dpid, &end, 16);
+        if (errno || end == dpid || *end || dpid[0] == '-') {
+            snprintf(err, errlen, "bridge %s: datapath_id \"%s\": expected up to 16 hex digits",
+                     br->name, dpid);
+            return JSONRPC_INVALID_PARAMS;
+        }
+    }
+    /* Without "target" the targets stay as they are. */
+    if ((target || fail_mode) &&
+        ofconn_set_controller(br->name, target, fail_mode, err, errlen) != 0)
+        return JSONRPC_INVALID_PARAMS;
+    if (dpid && ofconn_set_datapath_id(br->name, id, err, errlen) != 0)
+        return JSONRPC_INVALID_PARAMS;
+    *result = NULL;
+    return 0;
+}
+
+static int m_get_controller(void *aux, json_t *params, json_t **result, char *err,
+                            size_t errlen)
+{
+    (void)aux;
+    int rc = 0;
+    struct dp_bridge *br = param_bridge(params, &rc, err, errlen);
+    if (rc)
+        return rc;
+    *result = ofconn_get_controller(br->name, err, errlen);
+    return *result ? 0 : JSONRPC_INVALID_PARAMS;
+}
+
 const struct jsonrpc_method mgmt_methods[] = {
+    {"set-controller", m_set_controller}, {"get-controller", m_get_controller},
     {"version", m_version},       {"add-br", m_add_br},         {"del-br", m_del_br},
     {"add-port", m_add_port},     {"del-port", m_del_port},     {"show", m_show},
     {"add-flow", m_add_flow},     {"add-flows", m_add_flows},   {"del-flows", m_del_flows},

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_ethdev.h>
+
 #include "control/of-handler.h"
 #include "datapath/log.h"
 
@@ -185,11 +187,20 @@ static void handle_port_mod(struct ofconn *c, struct dp_bridge *br, const struct
                     p->mac.addr_bytes[5]);
         return;
     }
-    /* The bits are kept and reported (PORT_DESC, PORT_STATUS); NO_PACKET_IN is honoured by
-     * the packet-in path. The datapath does not act on PORT_DOWN, NO_RECV and NO_FWD yet. */
+    /* The bits are kept and reported (PORT_DESC, PORT_STATUS). PORT_DOWN sets the device's
+     * link down (where the driver can; the datapath then counts what it would send as
+     * drop_port_down) and the link change follows as its own PORT_STATUS; NO_PACKET_IN is
+     * honoured by the packet-in path. The datapath does not act on NO_RECV and NO_FWD yet. */
     uint32_t config = (op->config & ~pm->mask) | (pm->config & pm->mask);
     if (config == op->config)
         return;
+    if ((config ^ op->config) & OFPPC_PORT_DOWN) {
+        int rc = config & OFPPC_PORT_DOWN ? rte_eth_dev_set_link_down(p->eth_port)
+                                          : rte_eth_dev_set_link_up(p->eth_port);
+        if (rc && rc != -ENOTSUP)
+            SLOG(WARNING, "port %s: setting the link %s: %s", p->name,
+                 config & OFPPC_PORT_DOWN ? "down" : "up", strerror(-rc));
+    }
     op->config = config;
     ofc_port_describe(p, op, &op->desc);
     ofc_send_port_status(c->ob, OFPPR_MODIFY, &op->desc);

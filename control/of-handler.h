@@ -106,6 +106,7 @@ struct ofconn {
     enum ofc_state state;
     bool dead;                /* closed; freed by ofconn.c after the current handler */
     bool closing;             /* flush what is queued, then close (after HELLO_FAILED) */
+    bool eof;                 /* the peer sent its last byte; finish serving, then close */
     char name[96];            /* "br0 unix#3", "br0 tcp:127.0.0.1:6653" for logs */
 
     uint8_t *rx;

@@ -246,7 +246,7 @@ static void table_features(unsigned t, struct ofp_table_features *tf)
 {
     memset(tf, 0, sizeof *tf);
     tf->table_id = (uint8_t)t;
-    snprintf(tf->name, sizeof tf->name, "table%u", t);
+    tf->name[0] = '\0'; /* unnamed, as Open vSwitch's tables */
     tf->metadata_match = UINT64_MAX;
     tf->metadata_write = UINT64_MAX;
     tf->max_entries = UINT32_MAX; /* no fixed size: tables grow while memory lasts */
@@ -303,22 +303,10 @@ static void mp_table_features(struct ofconn *c, struct dp_bridge *br, uint32_t x
 
 /* --- Ports ------------------------------------------------------------------------------ */
 
-static bool port_ok(struct ofconn *c, struct dp_bridge *br, uint32_t port_no, const char *what,
-                    const uint8_t *req, size_t len)
-{
-    if (port_no == DP_OFPORT_ANY || (port_no < DP_OFPORT_MAX && dp_port_by_ofport(br, port_no)))
-        return true;
-    mp_error(c, OFPET_BAD_REQUEST, OFPBRC_BAD_PORT, req, len,
-             "multipart %s request: port %u does not exist on bridge %s", what, port_no,
-             c->ob->name);
-    return false;
-}
-
+/* A port that does not exist gets an empty reply, as from Open vSwitch. */
 static void mp_port_stats(struct ofconn *c, struct dp_bridge *br, const struct ofp_mp_request *rq,
                           uint32_t xid, const uint8_t *req, size_t len)
 {
-    if (!port_ok(c, br, rq->port_no, "port_stats", req, len))
-        return;
     struct mp_ctx *x = mp_begin(c, br, OFPMP_PORT_STATS, xid);
     if (!x)
         return nomem(c, req, len, "port_stats");
@@ -342,6 +330,11 @@ static void mp_port_stats(struct ofconn *c, struct dp_bridge *br, const struct o
             .tx_dropped = s.drop_tx_full + s.drop_port_down + s.drop_mtu,
             .rx_errors = es.ierrors,
             .tx_errors = es.oerrors,
+            /* Counters no DPDK device reports read as all ones ("unavailable"). */
+            .rx_frame_err = UINT64_MAX,
+            .rx_over_err = UINT64_MAX,
+            .rx_crc_err = UINT64_MAX,
+            .collisions = UINT64_MAX,
         };
         const struct ofc_port *op = ofc_port_find(c->ob, p->ofport);
         duration(op ? op->created_ns : br->created_ns, x->now, &ps.duration_sec,

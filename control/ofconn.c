@@ -38,6 +38,12 @@
 #define OFC_EXPIRE_INTERVAL_NS 1000000000ull
 #define OFC_NS_PER_S 1000000000ull
 
+/* Connection events: controllers at INFO, tool connections (one per ovs-ofctl command) at
+ * DEBUG so that scripts do not flood the log. */
+#define CLOG(c, fmt, ...)                                                                    \
+    rte_log((c)->kind == OFC_SERVICE ? RTE_LOG_DEBUG : RTE_LOG_INFO, sluice_logtype,         \
+            "sluice: openflow %s: " fmt "\n", (c)->name, ##__VA_ARGS__)
+
 /* What an fd in the poll set is. */
 enum ofc_fd_kind { FD_NONE, FD_PIN, FD_MGMT, FD_PTCP, FD_CONN };
 
@@ -66,6 +72,13 @@ uint64_t ofc_now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * OFC_NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+/* Time since `since`, 0 when `since` is later than `now` (timestamps are taken at different
+ * moments within one pass). */
+static uint64_t elapsed(uint64_t now, uint64_t since)
+{
+    return now > since ? now - since : 0;
 }
 
 static void fmt_err(char *err, size_t errlen, const char *fmt, ...)
@@ -578,7 +591,7 @@ static void update_fail_open(struct ofbridge *ob, uint64_t now)
     } else if (!ob->no_controller_since_ns) {
         ob->no_controller_since_ns = now;
     } else if (!ob->secure && !ob->fail_open &&
-               now - ob->no_controller_since_ns >= OFCONN_FAIL_OPEN_S * OFC_NS_PER_S) {
+               elapsed(now, ob->no_controller_since_ns) >= OFCONN_FAIL_OPEN_S * OFC_NS_PER_S) {
         ob->fail_open = true;
         SLOG(WARNING,
              "bridge %s: no controller for %d s, entering fail-open (standalone: flows kept, "
@@ -592,7 +605,7 @@ void ofc_close(struct ofconn *c, const char *why)
     if (c->dead)
         return;
     c->dead = true;
-    SLOG(INFO, "openflow %s: closed: %s", c->name, why);
+    CLOG(c, "closed: %s", why);
     close_fd(&c->fd);
     struct oftarget *t = c->target;
     if (c->kind == OFC_ACTIVE && t && t->conn == c) {
@@ -656,6 +669,18 @@ void ofc_send_error(struct ofconn *c, const struct ofp_err *e, const void *req, 
 {
     SLOG(DEBUG, "openflow %s: error %s/%s: %s", c->name, ofp_error_type_name(e->type) ?: "?",
          ofp_error_code_name(e->type, e->code) ?: "?", e->msg);
+    /* The whole request is echoed, not only the 64 bytes OpenFlow requires (Open vSwitch
+     * does the same): a tool can then print exactly which part of it failed. */
+    const uint8_t *p = req;
+    if (p && len >= OFP_HEADER_LEN && len <= OFP_MAX_MSG_LEN - 12) {
+        struct ofp_error_msg em = {.type = e->type, .code = e->code, .data = p, .data_len = len};
+        uint32_t xid = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
+        struct ofp_err ee;
+        if (ofp_encode_error_msg(&c->tx, xid, &em, &ee) == 0) {
+            ofc_queued(c, 1);
+            return;
+        }
+    }
     if (ofp_encode_error(&c->tx, e, req, len) == 0)
         ofc_queued(c, 1);
 }
@@ -721,7 +746,7 @@ static void handle_hello(struct ofconn *c, const uint8_t *data, size_t len)
         if (v == OFP13_VERSION) {
             c->state = OFC_OPEN;
             c->version = OFP13_VERSION;
-            SLOG(INFO, "openflow %s: connected (OpenFlow 1.3)", c->name);
+            CLOG(c, "connected (OpenFlow 1.3)");
             if (c->kind == OFC_ACTIVE && c->target) {
                 c->target->failures = 0;
                 c->target->last_error[0] = '\0';
@@ -784,9 +809,24 @@ static void process_rx(struct ofconn *c)
     }
 }
 
+/* After the peer's end of input: close once every complete request was served and answered. */
+static void conn_finish_eof(struct ofconn *c)
+{
+    if (c->dead || !c->eof || tx_pending(c))
+        return;
+    struct ofp_err e;
+    int ml = ofp_msg_length(c->rx, c->rx_len, &e);
+    if (ml > 0 && (size_t)ml <= c->rx_len && !c->closing)
+        return; /* paused with requests left: served when the queue drains */
+    ofc_close(c, c->rx_len && !c->closing ? "peer closed the connection in the middle of a message"
+                                          : "peer closed the connection");
+}
+
 /* Reads what the peer sent (bounded per pass) and serves it. */
 static void conn_input(struct ofconn *c)
 {
+    if (c->eof)
+        return;
     for (int i = 0; i < OFC_READS_PER_RUN; i++) {
         process_rx(c);
         if (c->dead || c->closing || tx_pending(c) > OFCONN_TX_PAUSE)
@@ -810,11 +850,15 @@ static void conn_input(struct ofconn *c)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return;
+        if (n < 0) {
+            ofc_close(c, strerror(errno));
+            return;
+        }
+        /* End of input. A peer that only shut down its sending side still gets the replies
+         * to everything it sent; conn_finish_eof() closes once they are out. */
+        c->eof = true;
         process_rx(c);
-        if (n == 0 && c->rx_len)
-            ofc_close(c, "peer closed the connection in the middle of a message");
-        else
-            ofc_close(c, n == 0 ? "peer closed the connection" : strerror(errno));
+        conn_finish_eof(c);
         return;
     }
     process_rx(c);
@@ -865,7 +909,7 @@ static void accept_all(struct ofbridge *ob, int lfd, enum ofc_kind kind, struct 
         }
         struct ofconn *c = conn_create(ob, fd, kind, t, peer[0] ? peer : NULL);
         if (c) {
-            SLOG(INFO, "openflow %s: accepted", c->name);
+            CLOG(c, "accepted");
             send_hello(c);
             flush(c, ofc_now_ns());
         }
@@ -946,7 +990,7 @@ void ofc_flow_removed_cb(void *aux, struct dp_bridge *br, const struct rule *r, 
         wanted = c->ob == ob && ofc_wants_async(c, OFPT_FLOW_REMOVED, reason);
     if (!wanted)
         return;
-    uint64_t age = ofc_now_ns() - r->created_ns;
+    uint64_t age = elapsed(ofc_now_ns(), r->created_ns);
     struct ofp_flow_removed fr = {
         .cookie = r->cookie,
         .priority = r->priority,
@@ -966,6 +1010,13 @@ void ofc_flow_removed_cb(void *aux, struct dp_bridge *br, const struct rule *r, 
         broadcast(ob, OFPT_FLOW_REMOVED, reason);
     else
         SLOG(ERR, "bridge %s: cannot encode FLOW_REMOVED: %s", ob->name, e.msg);
+}
+
+void ofconn_flow_removed(void *aux, struct dp_bridge *br, const struct rule *r, uint8_t reason)
+{
+    (void)aux;
+    if (g.initialised)
+        ofc_flow_removed_cb(NULL, br, r, reason);
 }
 
 /* Bytes of a packet-in `c` gets: the action's max_len, or the connection's miss_send_len
@@ -1144,17 +1195,26 @@ int ofconn_set_controller(const char *bridge, const char *targets, const char *f
             return -EINVAL;
         }
     }
+    if (!targets) {
+        if (ob->secure != secure)
+            SLOG(INFO, "bridge %s: fail_mode %s", ob->name, secure ? "secure" : "standalone");
+        ob->secure = secure;
+        if (secure)
+            ob->fail_open = false;
+        update_fail_open(ob, ofc_now_ns());
+        return 0;
+    }
     /* Parse everything first: a bad target changes nothing. */
     struct oftarget *nt[OFCONN_MAX_TARGETS] = {NULL};
     int from[OFCONN_MAX_TARGETS]; /* slot a kept target came from, -1 for a new one */
     unsigned n = 0;
     int rc = 0;
     char buf[1024];
-    if (targets && strlen(targets) >= sizeof buf) {
+    if (strlen(targets) >= sizeof buf) {
         fmt_err(err, errlen, "bridge %s: controller targets: too long", ob->name);
         return -EINVAL;
     }
-    snprintf(buf, sizeof buf, "%s", targets ? targets : "");
+    snprintf(buf, sizeof buf, "%s", targets);
     for (char *save = NULL, *tok = strtok_r(buf, " \t,", &save); tok && !rc;
          tok = strtok_r(NULL, " \t,", &save)) {
         struct ofconn_target_addr a;
@@ -1364,7 +1424,7 @@ int ofconn_pollfds(struct pollfd *pfds, int max)
         if (c->state == OFC_CONNECTING)
             ev = POLLOUT;
         else {
-            if (!c->closing && tx_pending(c) <= OFCONN_TX_PAUSE)
+            if (!c->closing && !c->eof && tx_pending(c) <= OFCONN_TX_PAUSE)
                 ev |= POLLIN;
             if (tx_pending(c))
                 ev |= POLLOUT;
@@ -1432,6 +1492,7 @@ void ofconn_run(const struct pollfd *pfds, int n)
         }
         if (!c->dead && c->closing && !tx_pending(c))
             ofc_close(c, "closed after an error");
+        conn_finish_eof(c);
     }
     reap();
 }
@@ -1439,28 +1500,28 @@ void ofconn_run(const struct pollfd *pfds, int n)
 static void conn_timers(struct ofconn *c, uint64_t now)
 {
     if (c->state == OFC_CONNECTING) {
-        if (now - c->opened_ns >= OFC_CONNECT_TIMEOUT_S * OFC_NS_PER_S)
+        if (elapsed(now, c->opened_ns) >= OFC_CONNECT_TIMEOUT_S * OFC_NS_PER_S)
             ofc_close(c, "connect: timed out");
         return;
     }
     if (c->closing) {
-        if (now - c->last_rx_ns >= OFC_CLOSING_TIMEOUT_S * OFC_NS_PER_S)
+        if (elapsed(now, c->last_rx_ns) >= OFC_CLOSING_TIMEOUT_S * OFC_NS_PER_S)
             ofc_close(c, "closed after an error (peer did not read it)");
         return;
     }
-    if (c->tx_blocked_since_ns && now - c->tx_blocked_since_ns >= OFCONN_STALL_S * OFC_NS_PER_S) {
+    if (c->tx_blocked_since_ns && elapsed(now, c->tx_blocked_since_ns) >= OFCONN_STALL_S * OFC_NS_PER_S) {
         ofc_close(c, "peer has not read its output for 30 s");
         return;
     }
     if (c->state == OFC_HELLO) {
-        if (now - c->opened_ns >= OFC_HELLO_TIMEOUT_S * OFC_NS_PER_S)
+        if (elapsed(now, c->opened_ns) >= OFC_HELLO_TIMEOUT_S * OFC_NS_PER_S)
             ofc_close(c, "no HELLO from the peer");
         return;
     }
     if (!is_controller(c))
         return;
     uint64_t interval = OFCONN_ECHO_INTERVAL_S * OFC_NS_PER_S;
-    if (now - c->last_rx_ns < interval || now - c->last_echo_ns < interval)
+    if (elapsed(now, c->last_rx_ns) < interval || elapsed(now, c->last_echo_ns) < interval)
         return;
     if (c->echo_unanswered >= OFCONN_ECHO_MISSES) {
         ofc_close(c, "no answer to 3 echo requests");

@@ -103,7 +103,8 @@ void ofconn_tick(uint64_t now_ns);
 int ofconn_timeout_ms(uint64_t now_ns, int max_ms);
 
 /* set-controller: `targets` is a space-separated list of "tcp:IP:PORT" and "ptcp:PORT[:IP]"
- * ("" or NULL: no controller); `fail_mode` "standalone", "secure" or NULL (unchanged).
+ * ("": no controller; NULL: unchanged); `fail_mode` "standalone", "secure" or NULL
+ * (unchanged).
  * Replaces the previous targets (connections to targets that stay are kept). Returns 0 or
  * -EINVAL/-ENOENT/-EADDRINUSE... with a message naming the bridge and the target. */
 int ofconn_set_controller(const char *bridge, const char *targets, const char *fail_mode,
@@ -113,6 +114,11 @@ int ofconn_set_controller(const char *bridge, const char *targets, const char *f
  * "miss_send_len", "rx_msgs", "tx_msgs", "packet_in_sent", "packet_in_dropped"}],
  * "packet_in_dropped"}. NULL with a message when the bridge does not exist. */
 json_t *ofconn_get_controller(const char *bridge, char *err, size_t errlen);
+
+/* An ofproto_removed_cb (ofproto/ofproto.h) that sends FLOW_REMOVED to the connections that
+ * want it, for flows deleted outside OpenFlow (sluicectl del-flows). aux is ignored. */
+struct rule;
+void ofconn_flow_removed(void *aux, struct dp_bridge *br, const struct rule *r, uint8_t reason);
 
 /* The datapath id FEATURES_REPLY reports: configured with ofconn_set_datapath_id(), else a
  * 48-bit hash of the bridge name (stable across restarts, like OVS's MAC-derived one). */

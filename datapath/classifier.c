@@ -598,8 +598,6 @@ int cls_publish(struct classifier *cls, uint64_t version)
  * `r` its rank. All allocation happens before the first visible change. */
 static int insert__(struct classifier *cls, struct rule *r, struct rule *old, uint64_t version)
 {
-    if (cls->n_linked >= SIZE_MAX / 2)
-        return -ENOMEM;
     if (reserve((void **)&cls->removed, &cls->cap_removed, cls->n_linked + 1,
                 sizeof cls->removed[0]) ||
         retire_reserve(cls, 1 + 2)) /* r itself, a replaced table, a replaced vector */

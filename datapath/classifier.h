@@ -58,7 +58,8 @@
  *   - Many readers: PMD threads, lock-free. A reader calls cls_version() after its
  *     quiescent state (datapath/rcu.h), then cls_lookup() at that version as often as it
  *     likes until its next quiescent state. Looking up at an older version than that is not
- *     allowed: its rules may already be unlinked.
+ *     allowed: its rules may already be unlinked. Any thread but the writer that looks up
+ *     (a PMD, or anything else) must be a registered RCU reader.
  *   - Everything readers traverse (the subtable vector, each subtable's hash table, the rule
  *     chains) is published with release stores and read with acquire loads. The writer
  *     changes it in place only where a reader sees either the old or the new state and both
@@ -67,8 +68,8 @@
  *     see any more. Anything else — a bigger hash table, a reordered subtable vector, an
  *     empty subtable dropped — is a new copy, published with one pointer store, the old one
  *     freed after a grace period. A hash table is copied when live and emptied slots would
- *     pass half of it, into a table a quarter full, and shrunk the same way when under an
- *     eighth: copies cost O(1) amortised per insert.
+ *     pass half of it, into one between a sixth and a third full, and shrunk the same way
+ *     when under an eighth: copies cost O(1) amortised per insert.
  *   - Memory is reclaimed in batches: replaced tables, vectors and unlinked rules wait on a
  *     list, and each cls_reclaim() runs one RCU grace period (dp_rcu_synchronize()) for all
  *     of them, never one per rule, and none when nothing waits. Call it after each batch of
@@ -76,6 +77,19 @@
  *     see a rule whose removal was published), while additions need none (readers see them
  *     from their next burst on, as in OVS).
  *   - Counters in struct rule are updated by readers with relaxed atomics (rule_account()).
+ *
+ * Why our own hash table.
+ *   DPDK's rte_hash has a lock-free concurrent mode, but it wants one fixed key length per
+ *   table, returns one value per key (we need the chain's head, replaced in place), and
+ *   allocates from EAL memory, which unit tests and the control plane's tools do not have.
+ *   An open-addressing table of (hash, chain head) slots, keyed by only the words a mask
+ *   touches, does exactly what is needed in about a hundred lines.
+ *
+ * Costs (bench/cls-bench, 100k rules over 5 masks, one core of a shared 2-vCPU VM).
+ *   Insert, replace or delete: 0.2-0.4 us of CPU each (2.5-4.6 M flow-mods/s, one per
+ *   version or batched; rule_create() adds ~0.25 us). Lookup: ~60 ns when the first
+ *   subtable decides, ~250 ns when all 5 are visited, ~350 ns for 20. A grace period lasts
+ *   one PMD iteration: a DELETE + BARRIER per rule is bound by it, an ADD + BARRIER is not.
  *
  * Errors.
  *   Functions return 0 or a negative errno that says exactly what was wrong with the call,
@@ -116,7 +130,8 @@ uint64_t cls_version(const struct classifier *cls);
 int cls_publish(struct classifier *cls, uint64_t version);
 
 /* Adds `r` (taking ownership on success), visible from `version` on. Assigns r->seq (rank
- * among equal priorities: after every rule inserted before it). The match is normalized.
+ * among equal priorities: after every rule inserted before it). The match is normalized;
+ * match and priority must not change while the rule is in the classifier.
  *   -EINVAL  r or cls NULL, or `version` already published (or CLS_VERSION_NEVER);
  *   -EEXIST  r is already in a classifier, or a rule with the same match and priority is
  *            visible at `version` or later (replace it with cls_replace());

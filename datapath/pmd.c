@@ -251,7 +251,7 @@ static void run_bucket(struct pipe_ctx *c, struct dp_group *g, uint32_t idx, str
         __atomic_fetch_add(&b->n_packets, 1, __ATOMIC_RELAXED);
         __atomic_fetch_add(&b->n_bytes, m->pkt_len, __ATOMIC_RELAXED);
     }
-    rte_mbuf_refcnt_update(m, 1);
+    rte_pktmbuf_refcnt_update(m, 1);
     struct rte_mbuf *left = exec_actions(c, m, &k, &l, b->actions, b->n_actions, depth + 1);
     if (left)
         rte_pktmbuf_free(left);
@@ -340,7 +340,7 @@ static void output_port(struct pipe_ctx *c, struct rte_mbuf *m, uint32_t port, u
             struct dp_port *p = c->v->ports[i];
             if (p == c->in)
                 continue;
-            rte_mbuf_refcnt_update(m, 1);
+            rte_pktmbuf_refcnt_update(m, 1);
             tx_enqueue(pmd, p, m, depth);
         }
         return;
@@ -358,7 +358,7 @@ static void output_port(struct pipe_ctx *c, struct rte_mbuf *m, uint32_t port, u
             STAT_ADD(c->ist->drop_no_port, 1);
         return;
     }
-    rte_mbuf_refcnt_update(m, 1);
+    rte_pktmbuf_refcnt_update(m, 1);
     tx_enqueue(pmd, out, m, depth);
 }
 
@@ -622,7 +622,7 @@ void pmd_execute_actions(struct pmd *pmd, struct dp_bridge *br, struct dp_port *
     for (uint32_t i = 0; i < n; i++)
         if (acts[i].type == DP_ACT_OUTPUT && acts[i].port == DP_OFPORT_TABLE) {
             /* PACKET_OUT to TABLE: the packet goes through the pipeline from table 0. */
-            rte_mbuf_refcnt_update(m, 1);
+            rte_pktmbuf_refcnt_update(m, 1);
             struct flow_key k = *key;
             struct flow_layout l = *lay;
             pipeline(&c, m, &k, &l, 0);

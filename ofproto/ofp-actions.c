@@ -265,8 +265,7 @@ static int action_encode(struct ofp_buf *b, const struct dp_action *a, struct of
         } else if (a->field == FF_NW_TTL) {
             if (a->arg > 0xff)
                 return ofp_enc_fail(err, -EINVAL, OFPET_BAD_ACTION, OFPBAC_BAD_ARGUMENT,
-                                    "set_nw_ttl: TTL %llu exceeds 255",
-                                    (unsigned long long)a->arg);
+                                    "set_nw_ttl: TTL %llu exceeds 255", (unsigned long long)a->arg);
             if (!(p = put_action(b, OFPAT_SET_NW_TTL, OFP_ACTION_SHORT_LEN)))
                 return -ENOMEM;
             p[4] = (uint8_t)a->arg;
@@ -342,8 +341,8 @@ static const char *instruction_name(uint16_t type)
 static int inst_expect_len(uint16_t type, uint16_t ilen, uint16_t want, struct ofp_err *err)
 {
     if (ilen != want)
-        return ofp_fail(err, OFPET_BAD_INSTRUCTION, OFPBIC_BAD_LEN,
-                        "%s: length %u, expected %u", instruction_name(type), ilen, want);
+        return ofp_fail(err, OFPET_BAD_INSTRUCTION, OFPBIC_BAD_LEN, "%s: length %u, expected %u",
+                        instruction_name(type), ilen, want);
     return 0;
 }
 
@@ -361,8 +360,8 @@ static int instruction_decode(const uint8_t *p, uint16_t type, uint16_t ilen,
                             "goto_table: table %u is not a table", table);
         if (spec->table_given && table <= spec->table_id)
             return ofp_fail(err, OFPET_BAD_INSTRUCTION, OFPBIC_BAD_TABLE_ID,
-                            "goto_table: table %u does not come after this flow's table %u",
-                            table, spec->table_id);
+                            "goto_table: table %u does not come after this flow's table %u", table,
+                            spec->table_id);
         spec->has_goto_table = true;
         spec->goto_table = table;
         return 0;
@@ -379,8 +378,8 @@ static int instruction_decode(const uint8_t *p, uint16_t type, uint16_t ilen,
         return ofp_actions_decode(p + 8, ilen - 8u, OFP_ACTX_FLOW, spec->write_actions,
                                   &spec->n_write_actions, err);
     case OFPIT_APPLY_ACTIONS:
-        return ofp_actions_decode(p + 8, ilen - 8u, OFP_ACTX_FLOW, spec->actions,
-                                  &spec->n_actions, err);
+        return ofp_actions_decode(p + 8, ilen - 8u, OFP_ACTX_FLOW, spec->actions, &spec->n_actions,
+                                  err);
     case OFPIT_CLEAR_ACTIONS:
         if ((ret = inst_expect_len(type, ilen, OFP_INSTRUCTION_SHORT_LEN, err)))
             return ret;
@@ -390,8 +389,7 @@ static int instruction_decode(const uint8_t *p, uint16_t type, uint16_t ilen,
         if ((ret = inst_expect_len(type, ilen, OFP_INSTRUCTION_SHORT_LEN, err)))
             return ret;
         uint32_t meter = get_be32(p + 4);
-        if (meter == 0 || (meter > OFPM_MAX && meter != OFPM_SLOWPATH &&
-                           meter != OFPM_CONTROLLER))
+        if (meter == 0 || (meter > OFPM_MAX && meter != OFPM_SLOWPATH && meter != OFPM_CONTROLLER))
             return ofp_fail(err, OFPET_METER_MOD_FAILED, OFPMMFC_INVALID_METER,
                             "meter: meter id 0x%08x is not a meter", meter);
         spec->meter_id = meter;
@@ -402,8 +400,8 @@ static int instruction_decode(const uint8_t *p, uint16_t type, uint16_t ilen,
                         "experimenter 0x%08x: experimenter instructions are not supported",
                         get_be32(p + 4));
     }
-    return ofp_fail(err, OFPET_BAD_INSTRUCTION, OFPBIC_UNKNOWN_INST,
-                    "unknown instruction type %u", type);
+    return ofp_fail(err, OFPET_BAD_INSTRUCTION, OFPBIC_UNKNOWN_INST, "unknown instruction type %u",
+                    type);
 }
 
 int ofp_instructions_decode(const uint8_t *p, size_t len, struct flow_spec *spec,
@@ -455,9 +453,8 @@ static uint8_t *put_instruction(struct ofp_buf *b, uint16_t type, uint16_t len)
     return p;
 }
 
-static int put_actions_instruction(struct ofp_buf *b, uint16_t type,
-                                   const struct dp_action *acts, uint32_t n,
-                                   struct ofp_err *err)
+static int put_actions_instruction(struct ofp_buf *b, uint16_t type, const struct dp_action *acts,
+                                   uint32_t n, struct ofp_err *err)
 {
     size_t start = b->len;
     if (!put_instruction(b, type, OFP_INSTRUCTION_SHORT_LEN))
@@ -470,8 +467,8 @@ static int put_actions_instruction(struct ofp_buf *b, uint16_t type,
     size_t ilen = b->len - start;
     if (ilen > 0xffff) {
         ofp_buf_truncate(b, start);
-        return ofp_enc_fail(err, -EMSGSIZE, OFPET_BAD_INSTRUCTION, OFPBIC_BAD_LEN,
-                            "%s: %zu bytes", instruction_name(type), ilen);
+        return ofp_enc_fail(err, -EMSGSIZE, OFPET_BAD_INSTRUCTION, OFPBIC_BAD_LEN, "%s: %zu bytes",
+                            instruction_name(type), ilen);
     }
     set_be16(b->data + start + 2, (uint16_t)ilen);
     return 0;
@@ -488,9 +485,8 @@ int ofp_instructions_encode(struct ofp_buf *b, const struct flow_spec *spec, str
             goto nomem;
         set_be32(p + 4, spec->meter_id);
     }
-    if (spec->n_actions &&
-        (ret = put_actions_instruction(b, OFPIT_APPLY_ACTIONS, spec->actions, spec->n_actions,
-                                       err)))
+    if (spec->n_actions && (ret = put_actions_instruction(b, OFPIT_APPLY_ACTIONS, spec->actions,
+                                                          spec->n_actions, err)))
         goto fail;
     if (spec->clear_actions && !put_instruction(b, OFPIT_CLEAR_ACTIONS, OFP_INSTRUCTION_SHORT_LEN))
         goto nomem;

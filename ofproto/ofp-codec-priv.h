@@ -61,8 +61,8 @@ int ofp_fail(struct ofp_err *err, uint16_t type, uint16_t code, const char *fmt,
     __attribute__((format(printf, 4, 5)));
 
 /* Like ofp_fail() for encoders: returns `ret` (-EINVAL, -EMSGSIZE, -ENOMEM). */
-int ofp_enc_fail(struct ofp_err *err, int ret, uint16_t type, uint16_t code, const char *fmt,
-                 ...) __attribute__((format(printf, 5, 6)));
+int ofp_enc_fail(struct ofp_err *err, int ret, uint16_t type, uint16_t code, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* Prepends "what: " to err->msg, so that nested decoders name their context
  * ("flow_mod: instruction 2: apply_actions: action 1: ..."). Returns `ret`. */
@@ -115,11 +115,10 @@ const char *ofp_port_str(uint32_t port, char buf[16]);
 /* The OXM field of a set-field action: decodes one OXM TLV that must span exactly `len`
  * bytes, has no mask, and names a writable field (OFPBAC_BAD_SET_*). Shared by ofp-match.c
  * and ofp-actions.c. */
-int ofp_oxm_decode_set_field(const uint8_t *p, size_t len, struct dp_action *act,
-                             size_t *oxm_len, struct ofp_err *err);
-/* Appends one unmasked OXM TLV for a set-field action (no padding). */
-int ofp_oxm_encode_set_field(struct ofp_buf *b, const struct dp_action *act,
+int ofp_oxm_decode_set_field(const uint8_t *p, size_t len, struct dp_action *act, size_t *oxm_len,
                              struct ofp_err *err);
+/* Appends one unmasked OXM TLV for a set-field action (no padding). */
+int ofp_oxm_encode_set_field(struct ofp_buf *b, const struct dp_action *act, struct ofp_err *err);
 /* The name used in messages for an OXM field number of the basic class. */
 const char *ofp_oxm_field_name(unsigned field);
 /* The value length of a basic-class OXM field (0 for field numbers sluice does not know). */
@@ -136,8 +135,7 @@ int ofp_buckets_pull(const uint8_t *p, size_t len, struct ofp_group *g, struct o
 int ofp_buckets_put(struct ofp_buf *b, const struct ofp_group *g, struct ofp_err *err);
 
 /* Meter bands (METER_MOD, METER_CONFIG replies), likewise. */
-int ofp_bands_pull(const uint8_t *p, size_t len, struct ofp_meter_config *mc,
-                   struct ofp_err *err);
+int ofp_bands_pull(const uint8_t *p, size_t len, struct ofp_meter_config *mc, struct ofp_err *err);
 int ofp_bands_put(struct ofp_buf *b, const struct ofp_meter_config *mc, struct ofp_err *err);
 
 #endif

@@ -15,8 +15,7 @@
 /* ---------------------------------------------------------------------------------------
  * Errors.
  */
-static void err_vset(struct ofp_err *err, uint16_t type, uint16_t code, const char *fmt,
-                     va_list ap)
+static void err_vset(struct ofp_err *err, uint16_t type, uint16_t code, const char *fmt, va_list ap)
 {
     if (!err)
         return;
@@ -34,8 +33,7 @@ int ofp_fail(struct ofp_err *err, uint16_t type, uint16_t code, const char *fmt,
     return -EPROTO;
 }
 
-int ofp_enc_fail(struct ofp_err *err, int ret, uint16_t type, uint16_t code, const char *fmt,
-                 ...)
+int ofp_enc_fail(struct ofp_err *err, int ret, uint16_t type, uint16_t code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -68,27 +66,43 @@ int ofp_err_prefix(struct ofp_err *err, int ret, const char *fmt, ...)
 
 static const char *const hello_failed_names[] = {"OFPHFC_INCOMPATIBLE", "OFPHFC_EPERM"};
 static const char *const bad_request_names[] = {
-    "OFPBRC_BAD_VERSION",    "OFPBRC_BAD_TYPE",       "OFPBRC_BAD_MULTIPART",
-    "OFPBRC_BAD_EXPERIMENTER", "OFPBRC_BAD_EXP_TYPE", "OFPBRC_EPERM",
-    "OFPBRC_BAD_LEN",        "OFPBRC_BUFFER_EMPTY",   "OFPBRC_BUFFER_UNKNOWN",
-    "OFPBRC_BAD_TABLE_ID",   "OFPBRC_IS_SLAVE",       "OFPBRC_BAD_PORT",
+    "OFPBRC_BAD_VERSION",    "OFPBRC_BAD_TYPE",
+    "OFPBRC_BAD_MULTIPART",  "OFPBRC_BAD_EXPERIMENTER",
+    "OFPBRC_BAD_EXP_TYPE",   "OFPBRC_EPERM",
+    "OFPBRC_BAD_LEN",        "OFPBRC_BUFFER_EMPTY",
+    "OFPBRC_BUFFER_UNKNOWN", "OFPBRC_BAD_TABLE_ID",
+    "OFPBRC_IS_SLAVE",       "OFPBRC_BAD_PORT",
     "OFPBRC_BAD_PACKET",     "OFPBRC_MULTIPART_BUFFER_OVERFLOW"};
-static const char *const bad_action_names[] = {
-    "OFPBAC_BAD_TYPE",         "OFPBAC_BAD_LEN",          "OFPBAC_BAD_EXPERIMENTER",
-    "OFPBAC_BAD_EXP_TYPE",     "OFPBAC_BAD_OUT_PORT",     "OFPBAC_BAD_ARGUMENT",
-    "OFPBAC_EPERM",            "OFPBAC_TOO_MANY",         "OFPBAC_BAD_QUEUE",
-    "OFPBAC_BAD_OUT_GROUP",    "OFPBAC_MATCH_INCONSISTENT", "OFPBAC_UNSUPPORTED_ORDER",
-    "OFPBAC_BAD_TAG",          "OFPBAC_BAD_SET_TYPE",     "OFPBAC_BAD_SET_LEN",
-    "OFPBAC_BAD_SET_ARGUMENT"};
-static const char *const bad_instruction_names[] = {
-    "OFPBIC_UNKNOWN_INST",     "OFPBIC_UNSUP_INST",   "OFPBIC_BAD_TABLE_ID",
-    "OFPBIC_UNSUP_METADATA",   "OFPBIC_UNSUP_METADATA_MASK", "OFPBIC_BAD_EXPERIMENTER",
-    "OFPBIC_BAD_EXP_TYPE",     "OFPBIC_BAD_LEN",      "OFPBIC_EPERM"};
+static const char *const bad_action_names[] = {"OFPBAC_BAD_TYPE",
+                                               "OFPBAC_BAD_LEN",
+                                               "OFPBAC_BAD_EXPERIMENTER",
+                                               "OFPBAC_BAD_EXP_TYPE",
+                                               "OFPBAC_BAD_OUT_PORT",
+                                               "OFPBAC_BAD_ARGUMENT",
+                                               "OFPBAC_EPERM",
+                                               "OFPBAC_TOO_MANY",
+                                               "OFPBAC_BAD_QUEUE",
+                                               "OFPBAC_BAD_OUT_GROUP",
+                                               "OFPBAC_MATCH_INCONSISTENT",
+                                               "OFPBAC_UNSUPPORTED_ORDER",
+                                               "OFPBAC_BAD_TAG",
+                                               "OFPBAC_BAD_SET_TYPE",
+                                               "OFPBAC_BAD_SET_LEN",
+                                               "OFPBAC_BAD_SET_ARGUMENT"};
+static const char *const bad_instruction_names[] = {"OFPBIC_UNKNOWN_INST",
+                                                    "OFPBIC_UNSUP_INST",
+                                                    "OFPBIC_BAD_TABLE_ID",
+                                                    "OFPBIC_UNSUP_METADATA",
+                                                    "OFPBIC_UNSUP_METADATA_MASK",
+                                                    "OFPBIC_BAD_EXPERIMENTER",
+                                                    "OFPBIC_BAD_EXP_TYPE",
+                                                    "OFPBIC_BAD_LEN",
+                                                    "OFPBIC_EPERM"};
 static const char *const bad_match_names[] = {
-    "OFPBMC_BAD_TYPE",      "OFPBMC_BAD_LEN",       "OFPBMC_BAD_TAG",
+    "OFPBMC_BAD_TYPE",         "OFPBMC_BAD_LEN",          "OFPBMC_BAD_TAG",
     "OFPBMC_BAD_DL_ADDR_MASK", "OFPBMC_BAD_NW_ADDR_MASK", "OFPBMC_BAD_WILDCARDS",
-    "OFPBMC_BAD_FIELD",     "OFPBMC_BAD_VALUE",     "OFPBMC_BAD_MASK",
-    "OFPBMC_BAD_PREREQ",    "OFPBMC_DUP_FIELD",     "OFPBMC_EPERM"};
+    "OFPBMC_BAD_FIELD",        "OFPBMC_BAD_VALUE",        "OFPBMC_BAD_MASK",
+    "OFPBMC_BAD_PREREQ",       "OFPBMC_DUP_FIELD",        "OFPBMC_EPERM"};
 static const char *const flow_mod_failed_names[] = {
     "OFPFMFC_UNKNOWN", "OFPFMFC_TABLE_FULL",  "OFPFMFC_BAD_TABLE_ID", "OFPFMFC_OVERLAP",
     "OFPFMFC_EPERM",   "OFPFMFC_BAD_TIMEOUT", "OFPFMFC_BAD_COMMAND",  "OFPFMFC_BAD_FLAGS"};
@@ -98,9 +112,9 @@ static const char *const group_mod_failed_names[] = {
     "OFPGMFC_WATCH_UNSUPPORTED", "OFPGMFC_LOOP",           "OFPGMFC_UNKNOWN_GROUP",
     "OFPGMFC_CHAINED_GROUP",     "OFPGMFC_BAD_TYPE",       "OFPGMFC_BAD_COMMAND",
     "OFPGMFC_BAD_BUCKET",        "OFPGMFC_BAD_WATCH",      "OFPGMFC_EPERM"};
-static const char *const port_mod_failed_names[] = {
-    "OFPPMFC_BAD_PORT", "OFPPMFC_BAD_HW_ADDR", "OFPPMFC_BAD_CONFIG", "OFPPMFC_BAD_ADVERTISE",
-    "OFPPMFC_EPERM"};
+static const char *const port_mod_failed_names[] = {"OFPPMFC_BAD_PORT", "OFPPMFC_BAD_HW_ADDR",
+                                                    "OFPPMFC_BAD_CONFIG", "OFPPMFC_BAD_ADVERTISE",
+                                                    "OFPPMFC_EPERM"};
 static const char *const table_mod_failed_names[] = {"OFPTMFC_BAD_TABLE", "OFPTMFC_BAD_CONFIG",
                                                      "OFPTMFC_EPERM"};
 static const char *const queue_op_failed_names[] = {"OFPQOFC_BAD_PORT", "OFPQOFC_BAD_QUEUE",
@@ -110,9 +124,9 @@ static const char *const switch_config_failed_names[] = {"OFPSCFC_BAD_FLAGS", "O
 static const char *const role_request_failed_names[] = {"OFPRRFC_STALE", "OFPRRFC_UNSUP",
                                                         "OFPRRFC_BAD_ROLE"};
 static const char *const meter_mod_failed_names[] = {
-    "OFPMMFC_UNKNOWN",       "OFPMMFC_METER_EXISTS", "OFPMMFC_INVALID_METER",
-    "OFPMMFC_UNKNOWN_METER", "OFPMMFC_BAD_COMMAND",  "OFPMMFC_BAD_FLAGS",
-    "OFPMMFC_BAD_RATE",      "OFPMMFC_BAD_BURST",    "OFPMMFC_BAD_BAND",
+    "OFPMMFC_UNKNOWN",        "OFPMMFC_METER_EXISTS",  "OFPMMFC_INVALID_METER",
+    "OFPMMFC_UNKNOWN_METER",  "OFPMMFC_BAD_COMMAND",   "OFPMMFC_BAD_FLAGS",
+    "OFPMMFC_BAD_RATE",       "OFPMMFC_BAD_BURST",     "OFPMMFC_BAD_BAND",
     "OFPMMFC_BAD_BAND_VALUE", "OFPMMFC_OUT_OF_METERS", "OFPMMFC_OUT_OF_BANDS"};
 static const char *const table_features_failed_names[] = {
     "OFPTFFC_BAD_TABLE", "OFPTFFC_BAD_METADATA", "OFPTFFC_BAD_TYPE",
@@ -136,8 +150,7 @@ static const struct {
     [OFPET_QUEUE_OP_FAILED] = {"OFPET_QUEUE_OP_FAILED", NAMES(queue_op_failed_names)},
     [OFPET_SWITCH_CONFIG_FAILED] = {"OFPET_SWITCH_CONFIG_FAILED",
                                     NAMES(switch_config_failed_names)},
-    [OFPET_ROLE_REQUEST_FAILED] = {"OFPET_ROLE_REQUEST_FAILED",
-                                   NAMES(role_request_failed_names)},
+    [OFPET_ROLE_REQUEST_FAILED] = {"OFPET_ROLE_REQUEST_FAILED", NAMES(role_request_failed_names)},
     [OFPET_METER_MOD_FAILED] = {"OFPET_METER_MOD_FAILED", NAMES(meter_mod_failed_names)},
     [OFPET_TABLE_FEATURES_FAILED] = {"OFPET_TABLE_FEATURES_FAILED",
                                      NAMES(table_features_failed_names)},
@@ -158,17 +171,36 @@ const char *ofp_error_code_name(uint16_t type, uint16_t code)
     return error_types[type].codes[code];
 }
 
-static const char *const type_names[] = {
-    "OFPT_HELLO",         "OFPT_ERROR",          "OFPT_ECHO_REQUEST",
-    "OFPT_ECHO_REPLY",    "OFPT_EXPERIMENTER",   "OFPT_FEATURES_REQUEST",
-    "OFPT_FEATURES_REPLY", "OFPT_GET_CONFIG_REQUEST", "OFPT_GET_CONFIG_REPLY",
-    "OFPT_SET_CONFIG",    "OFPT_PACKET_IN",      "OFPT_FLOW_REMOVED",
-    "OFPT_PORT_STATUS",   "OFPT_PACKET_OUT",     "OFPT_FLOW_MOD",
-    "OFPT_GROUP_MOD",     "OFPT_PORT_MOD",       "OFPT_TABLE_MOD",
-    "OFPT_MULTIPART_REQUEST", "OFPT_MULTIPART_REPLY", "OFPT_BARRIER_REQUEST",
-    "OFPT_BARRIER_REPLY", "OFPT_QUEUE_GET_CONFIG_REQUEST", "OFPT_QUEUE_GET_CONFIG_REPLY",
-    "OFPT_ROLE_REQUEST",  "OFPT_ROLE_REPLY",     "OFPT_GET_ASYNC_REQUEST",
-    "OFPT_GET_ASYNC_REPLY", "OFPT_SET_ASYNC",    "OFPT_METER_MOD"};
+static const char *const type_names[] = {"OFPT_HELLO",
+                                         "OFPT_ERROR",
+                                         "OFPT_ECHO_REQUEST",
+                                         "OFPT_ECHO_REPLY",
+                                         "OFPT_EXPERIMENTER",
+                                         "OFPT_FEATURES_REQUEST",
+                                         "OFPT_FEATURES_REPLY",
+                                         "OFPT_GET_CONFIG_REQUEST",
+                                         "OFPT_GET_CONFIG_REPLY",
+                                         "OFPT_SET_CONFIG",
+                                         "OFPT_PACKET_IN",
+                                         "OFPT_FLOW_REMOVED",
+                                         "OFPT_PORT_STATUS",
+                                         "OFPT_PACKET_OUT",
+                                         "OFPT_FLOW_MOD",
+                                         "OFPT_GROUP_MOD",
+                                         "OFPT_PORT_MOD",
+                                         "OFPT_TABLE_MOD",
+                                         "OFPT_MULTIPART_REQUEST",
+                                         "OFPT_MULTIPART_REPLY",
+                                         "OFPT_BARRIER_REQUEST",
+                                         "OFPT_BARRIER_REPLY",
+                                         "OFPT_QUEUE_GET_CONFIG_REQUEST",
+                                         "OFPT_QUEUE_GET_CONFIG_REPLY",
+                                         "OFPT_ROLE_REQUEST",
+                                         "OFPT_ROLE_REPLY",
+                                         "OFPT_GET_ASYNC_REQUEST",
+                                         "OFPT_GET_ASYNC_REPLY",
+                                         "OFPT_SET_ASYNC",
+                                         "OFPT_METER_MOD"};
 
 const char *ofp_type_name(uint8_t type)
 {
@@ -272,8 +304,7 @@ int ofp_msg_end(struct ofp_buf *b, size_t start, struct ofp_err *err, const char
 static int enc_nomem(struct ofp_buf *b, size_t start, struct ofp_err *err, const char *what)
 {
     ofp_buf_truncate(b, start);
-    return ofp_enc_fail(err, -ENOMEM, OFPET_BAD_REQUEST, OFPBRC_EPERM, "%s: out of memory",
-                        what);
+    return ofp_enc_fail(err, -ENOMEM, OFPET_BAD_REQUEST, OFPBRC_EPERM, "%s: out of memory", what);
 }
 
 int ofp_msg_length(const void *data, size_t avail, struct ofp_err *err)
@@ -299,8 +330,8 @@ int ofp_decode_header(const void *data, size_t len, struct ofp_header *h, struct
     h->xid = get_be32(p + 4);
     if (h->length != len)
         return ofp_fail(err, OFPET_BAD_REQUEST, OFPBRC_BAD_LEN,
-                        "%s: header says %u bytes, message has %zu", msg_name(h->type),
-                        h->length, len);
+                        "%s: header says %u bytes, message has %zu", msg_name(h->type), h->length,
+                        len);
     if (h->version != OFP13_VERSION && h->type != OFPT_HELLO)
         return ofp_fail(err, OFPET_BAD_REQUEST, OFPBRC_BAD_VERSION,
                         "%s: version 0x%02x, this connection speaks OpenFlow 1.3 (0x04)",
@@ -318,8 +349,8 @@ int ofp_check_msg(const void *data, size_t len, uint8_t type, size_t min_len, co
     if (ret)
         return ret;
     if (h->type != type)
-        return ofp_fail(err, OFPET_BAD_REQUEST, OFPBRC_BAD_TYPE, "%s decoder given a %s",
-                        what, msg_name(h->type));
+        return ofp_fail(err, OFPET_BAD_REQUEST, OFPBRC_BAD_TYPE, "%s decoder given a %s", what,
+                        msg_name(h->type));
     if (len < min_len)
         return ofp_fail(err, OFPET_BAD_REQUEST, OFPBRC_BAD_LEN,
                         "%s: %zu bytes, shorter than its fixed part (%zu)", what, len, min_len);
@@ -349,8 +380,8 @@ bool ofp_port_is_output(uint32_t port)
 
 const char *ofp_port_str(uint32_t port, char buf[16])
 {
-    static const char *const reserved[] = {"IN_PORT", "TABLE", "NORMAL", "FLOOD",
-                                           "ALL",     "CONTROLLER", "LOCAL", "ANY"};
+    static const char *const reserved[] = {"IN_PORT", "TABLE",      "NORMAL", "FLOOD",
+                                           "ALL",     "CONTROLLER", "LOCAL",  "ANY"};
     if (port >= DP_OFPORT_IN_PORT)
         return reserved[port - DP_OFPORT_IN_PORT];
     snprintf(buf, 16, "%u", port);
@@ -383,8 +414,8 @@ static int decode_empty(const void *data, size_t len, uint8_t type, struct ofp_e
     if (ret)
         return ret;
     if (len != OFP_HEADER_LEN)
-        return ofp_fail(err, OFPET_BAD_REQUEST, OFPBRC_BAD_LEN,
-                        "%s: %zu bytes, it has no body", msg_name(type), len);
+        return ofp_fail(err, OFPET_BAD_REQUEST, OFPBRC_BAD_LEN, "%s: %zu bytes, it has no body",
+                        msg_name(type), len);
     return 0;
 }
 
@@ -512,8 +543,7 @@ int ofp_encode_error(struct ofp_buf *b, const struct ofp_err *e, const void *req
     return ofp_encode_error_msg(b, xid, &m, NULL);
 }
 
-int ofp_decode_error_msg(const void *data, size_t len, struct ofp_error_msg *e,
-                         struct ofp_err *err)
+int ofp_decode_error_msg(const void *data, size_t len, struct ofp_error_msg *e, struct ofp_err *err)
 {
     int ret = ofp_check_msg(data, len, OFPT_ERROR, OFP_HEADER_LEN + 4, "error", NULL, err);
     if (ret)
@@ -581,8 +611,7 @@ int ofp_encode_echo(struct ofp_buf *b, uint8_t type, uint32_t xid, const struct 
 #define ROLE_LEN 24
 
 /* Starts a message with a fixed body of `body` zeroed bytes; returns the body or NULL. */
-static uint8_t *start_fixed(struct ofp_buf *b, uint8_t type, uint32_t xid, size_t body,
-                            long *start)
+static uint8_t *start_fixed(struct ofp_buf *b, uint8_t type, uint32_t xid, size_t body, long *start)
 {
     *start = ofp_msg_start(b, type, xid);
     if (*start < 0)
@@ -596,8 +625,8 @@ static uint8_t *start_fixed(struct ofp_buf *b, uint8_t type, uint32_t xid, size_
 int ofp_decode_features_reply(const void *data, size_t len, struct ofp_switch_features *f,
                               struct ofp_err *err)
 {
-    int ret = ofp_check_msg(data, len, OFPT_FEATURES_REPLY, FEATURES_REPLY_LEN,
-                            "features_reply", NULL, err);
+    int ret = ofp_check_msg(data, len, OFPT_FEATURES_REPLY, FEATURES_REPLY_LEN, "features_reply",
+                            NULL, err);
     if (ret)
         return ret;
     const uint8_t *p = (const uint8_t *)data + OFP_HEADER_LEN;
@@ -609,12 +638,12 @@ int ofp_decode_features_reply(const void *data, size_t len, struct ofp_switch_fe
     return 0;
 }
 
-int ofp_encode_features_reply(struct ofp_buf *b, uint32_t xid,
-                              const struct ofp_switch_features *f, struct ofp_err *err)
+int ofp_encode_features_reply(struct ofp_buf *b, uint32_t xid, const struct ofp_switch_features *f,
+                              struct ofp_err *err)
 {
     long start;
-    uint8_t *p = start_fixed(b, OFPT_FEATURES_REPLY, xid, FEATURES_REPLY_LEN - OFP_HEADER_LEN,
-                             &start);
+    uint8_t *p =
+        start_fixed(b, OFPT_FEATURES_REPLY, xid, FEATURES_REPLY_LEN - OFP_HEADER_LEN, &start);
     if (!p)
         return enc_nomem(b, b->len, err, "features_reply");
     set_be64(p, f->datapath_id);
@@ -633,8 +662,8 @@ int ofp_decode_switch_config(const void *data, size_t len, struct ofp_switch_con
     if (ret)
         return ret;
     if (h.type != OFPT_GET_CONFIG_REPLY && h.type != OFPT_SET_CONFIG)
-        return ofp_fail(err, OFPET_BAD_REQUEST, OFPBRC_BAD_TYPE,
-                        "switch config decoder given a %s", msg_name(h.type));
+        return ofp_fail(err, OFPET_BAD_REQUEST, OFPBRC_BAD_TYPE, "switch config decoder given a %s",
+                        msg_name(h.type));
     if (len != SWITCH_CONFIG_LEN)
         return ofp_fail(err, OFPET_BAD_REQUEST, OFPBRC_BAD_LEN, "%s: %zu bytes, expected %d",
                         msg_name(h.type), len, SWITCH_CONFIG_LEN);
@@ -712,8 +741,7 @@ int ofp_encode_role(struct ofp_buf *b, uint8_t type, uint32_t xid, const struct 
 #define FLOW_MOD_FLAGS_ALL 0x1f
 #define FLOW_REMOVED_FIXED 48
 
-int ofp_decode_flow_mod(const void *data, size_t len, struct ofp_flow_mod *fm,
-                        struct ofp_err *err)
+int ofp_decode_flow_mod(const void *data, size_t len, struct ofp_flow_mod *fm, struct ofp_err *err)
 {
     int ret = ofp_check_msg(data, len, OFPT_FLOW_MOD, FLOW_MOD_FIXED, "flow_mod", NULL, err);
     if (ret)
@@ -814,8 +842,8 @@ int ofp_encode_flow_mod(struct ofp_buf *b, uint32_t xid, const struct ofp_flow_m
 int ofp_decode_flow_removed(const void *data, size_t len, struct ofp_flow_removed *fr,
                             struct ofp_err *err)
 {
-    int ret = ofp_check_msg(data, len, OFPT_FLOW_REMOVED, FLOW_REMOVED_FIXED + 8,
-                            "flow_removed", NULL, err);
+    int ret = ofp_check_msg(data, len, OFPT_FLOW_REMOVED, FLOW_REMOVED_FIXED + 8, "flow_removed",
+                            NULL, err);
     if (ret)
         return ret;
     const uint8_t *p = data;
@@ -870,8 +898,8 @@ int ofp_encode_flow_removed(struct ofp_buf *b, uint32_t xid, const struct ofp_fl
 int ofp_decode_packet_in(const void *data, size_t len, struct ofp_packet_in *pi,
                          struct ofp_err *err)
 {
-    int ret = ofp_check_msg(data, len, OFPT_PACKET_IN, PACKET_IN_FIXED + 8 + 2, "packet_in",
-                            NULL, err);
+    int ret =
+        ofp_check_msg(data, len, OFPT_PACKET_IN, PACKET_IN_FIXED + 8 + 2, "packet_in", NULL, err);
     if (ret)
         return ret;
     const uint8_t *p = data;
@@ -928,8 +956,7 @@ static bool packet_out_in_port_ok(uint32_t port)
 int ofp_decode_packet_out(const void *data, size_t len, struct ofp_packet_out *po,
                           struct ofp_err *err)
 {
-    int ret = ofp_check_msg(data, len, OFPT_PACKET_OUT, PACKET_OUT_FIXED, "packet_out", NULL,
-                            err);
+    int ret = ofp_check_msg(data, len, OFPT_PACKET_OUT, PACKET_OUT_FIXED, "packet_out", NULL, err);
     if (ret)
         return ret;
     const uint8_t *p = data;
@@ -959,8 +986,7 @@ int ofp_encode_packet_out(struct ofp_buf *b, uint32_t xid, const struct ofp_pack
     char pbuf[16];
     if (!packet_out_in_port_ok(po->in_port))
         return ofp_enc_fail(err, -EINVAL, OFPET_BAD_REQUEST, OFPBRC_BAD_PORT,
-                            "packet_out: in_port %s is not valid",
-                            ofp_port_str(po->in_port, pbuf));
+                            "packet_out: in_port %s is not valid", ofp_port_str(po->in_port, pbuf));
     long start;
     uint8_t *p = start_fixed(b, OFPT_PACKET_OUT, xid, PACKET_OUT_FIXED - OFP_HEADER_LEN, &start);
     if (!p)
@@ -1027,8 +1053,7 @@ void ofp_port_put(uint8_t *p, const struct ofp_port *port)
 int ofp_decode_port_status(const void *data, size_t len, struct ofp_port_status *ps,
                            struct ofp_err *err)
 {
-    int ret = ofp_check_msg(data, len, OFPT_PORT_STATUS, PORT_STATUS_LEN, "port_status", NULL,
-                            err);
+    int ret = ofp_check_msg(data, len, OFPT_PORT_STATUS, PORT_STATUS_LEN, "port_status", NULL, err);
     if (ret)
         return ret;
     if (len != PORT_STATUS_LEN)
@@ -1057,8 +1082,7 @@ static bool port_mod_port_ok(uint32_t port)
     return port < DP_OFPORT_MAX || port == DP_OFPORT_LOCAL;
 }
 
-int ofp_decode_port_mod(const void *data, size_t len, struct ofp_port_mod *pm,
-                        struct ofp_err *err)
+int ofp_decode_port_mod(const void *data, size_t len, struct ofp_port_mod *pm, struct ofp_err *err)
 {
     int ret = ofp_check_msg(data, len, OFPT_PORT_MOD, PORT_MOD_LEN, "port_mod", NULL, err);
     if (ret)
@@ -1075,8 +1099,7 @@ int ofp_decode_port_mod(const void *data, size_t len, struct ofp_port_mod *pm,
     pm->advertise = get_be32(p + 32);
     if (!port_mod_port_ok(pm->port_no))
         return ofp_fail(err, OFPET_PORT_MOD_FAILED, OFPPMFC_BAD_PORT,
-                        "port_mod: port %s cannot be configured",
-                        ofp_port_str(pm->port_no, pbuf));
+                        "port_mod: port %s cannot be configured", ofp_port_str(pm->port_no, pbuf));
     if ((pm->config | pm->mask) & ~(uint32_t)OFPPC_ALL)
         return ofp_fail(err, OFPET_PORT_MOD_FAILED, OFPPMFC_BAD_CONFIG,
                         "port_mod: config 0x%x / mask 0x%x use bits outside 0x%x", pm->config,
@@ -1165,8 +1188,7 @@ int ofp_decode(const void *data, size_t len, struct ofp_msg *msg, struct ofp_err
                         get_be32((const uint8_t *)data + 8), get_be32((const uint8_t *)data + 12));
     }
     return ofp_fail(err, OFPET_BAD_REQUEST, OFPBRC_BAD_TYPE,
-                    "%s (type %u) is not supported by sluice", msg_name(msg->h.type),
-                    msg->h.type);
+                    "%s (type %u) is not supported by sluice", msg_name(msg->h.type), msg->h.type);
 }
 
 int ofp_encode(struct ofp_buf *b, const struct ofp_msg *msg, struct ofp_err *err)

@@ -73,14 +73,12 @@ static const struct oxm_desc oxm_onf_tcp_flags = {"tcp_flags", FF_TCP_FLAGS, 2};
  * that share storage (tcp/udp/sctp/icmp ports, IPv4/ARP addresses, ARP/ND hardware
  * addresses). */
 static const enum flow_field_id encode_order[] = {
-    FF_IN_PORT,     FF_ETH_SRC,     FF_ETH_DST,     FF_ETH_TYPE,    FF_VLAN_VID,
-    FF_VLAN_PCP,    FF_IPV4_SRC,    FF_IPV4_DST,    FF_IPV6_SRC,    FF_IPV6_DST,
-    FF_IP_DSCP,     FF_IP_ECN,      FF_NW_TTL,      FF_IPV6_LABEL,  FF_IP_PROTO,
-    FF_TCP_SRC,     FF_TCP_DST,     FF_TCP_FLAGS,   FF_UDP_SRC,     FF_UDP_DST,
-    FF_SCTP_SRC,    FF_SCTP_DST,    FF_ICMPV4_TYPE, FF_ICMPV4_CODE, FF_ICMPV6_TYPE,
-    FF_ICMPV6_CODE, FF_ND_TARGET,   FF_ND_SLL,      FF_ND_TLL,      FF_ARP_OP,
-    FF_ARP_SPA,     FF_ARP_TPA,     FF_ARP_SHA,     FF_ARP_THA,     FF_TUN_ID,
-    FF_METADATA,
+    FF_IN_PORT,     FF_ETH_SRC,     FF_ETH_DST,   FF_ETH_TYPE, FF_VLAN_VID,    FF_VLAN_PCP,
+    FF_IPV4_SRC,    FF_IPV4_DST,    FF_IPV6_SRC,  FF_IPV6_DST, FF_IP_DSCP,     FF_IP_ECN,
+    FF_NW_TTL,      FF_IPV6_LABEL,  FF_IP_PROTO,  FF_TCP_SRC,  FF_TCP_DST,     FF_TCP_FLAGS,
+    FF_UDP_SRC,     FF_UDP_DST,     FF_SCTP_SRC,  FF_SCTP_DST, FF_ICMPV4_TYPE, FF_ICMPV4_CODE,
+    FF_ICMPV6_TYPE, FF_ICMPV6_CODE, FF_ND_TARGET, FF_ND_SLL,   FF_ND_TLL,      FF_ARP_OP,
+    FF_ARP_SPA,     FF_ARP_TPA,     FF_ARP_SHA,   FF_ARP_THA,  FF_TUN_ID,      FF_METADATA,
 };
 _Static_assert(sizeof encode_order / sizeof encode_order[0] == FF_N_FIELDS,
                "every field of the table has a place in the encoding order");
@@ -205,16 +203,15 @@ static int oxm_apply(const struct oxm_tlv *t, struct flow_match *m, uint64_t *se
     const struct flow_field *f = &flow_fields[t->desc->ff];
     size_t wl = t->desc->wire_len;
     if (t->value_len != wl * (t->hasmask ? 2 : 1))
-        return ofp_fail(err, OFPET_BAD_MATCH, OFPBMC_BAD_LEN,
-                        "OXM %s: length %zu, expected %zu", name, t->value_len,
-                        wl * (t->hasmask ? 2 : 1));
+        return ofp_fail(err, OFPET_BAD_MATCH, OFPBMC_BAD_LEN, "OXM %s: length %zu, expected %zu",
+                        name, t->value_len, wl * (t->hasmask ? 2 : 1));
     if (*seen & (1ull << f->id))
         return ofp_fail(err, OFPET_BAD_MATCH, OFPBMC_DUP_FIELD, "OXM %s: field appears twice",
                         name);
     *seen |= 1ull << f->id;
     if (t->hasmask && !f->maskable)
-        return ofp_fail(err, OFPET_BAD_MATCH, OFPBMC_BAD_MASK,
-                        "OXM %s: field does not take a mask", name);
+        return ofp_fail(err, OFPET_BAD_MATCH, OFPBMC_BAD_MASK, "OXM %s: field does not take a mask",
+                        name);
 
     if (f->n_bytes > 8) {
         const uint8_t *v = t->value;
@@ -305,8 +302,8 @@ int ofp_match_decode(const uint8_t *p, size_t len, struct flow_match *m, size_t 
                         "match: type %u, only OFPMT_OXM (1) is OpenFlow 1.3's", type);
     if (mlen < 4 || pad8(mlen) > len)
         return ofp_fail(err, OFPET_BAD_MATCH, OFPBMC_BAD_LEN,
-                        "match: length %u (padded %zu) does not fit in %zu bytes", mlen,
-                        pad8(mlen), len);
+                        "match: length %u (padded %zu) does not fit in %zu bytes", mlen, pad8(mlen),
+                        len);
 
     uint64_t seen = 0;
     const uint8_t *q = p + 4, *end = p + mlen;
@@ -325,9 +322,8 @@ int ofp_match_decode(const uint8_t *p, size_t len, struct flow_match *m, size_t 
     for (int ff = 0; ff < FF_N_FIELDS; ff++) {
         const struct flow_field *f = &flow_fields[ff];
         if ((seen & (1ull << ff)) && !flow_match_has_prereq(m, f->prereq))
-            return ofp_fail(err, OFPET_BAD_MATCH, OFPBMC_BAD_PREREQ,
-                            "match: OXM %s requires %s", ff_oxm_name(ff),
-                            prereq_text(f->prereq));
+            return ofp_fail(err, OFPET_BAD_MATCH, OFPBMC_BAD_PREREQ, "match: OXM %s requires %s",
+                            ff_oxm_name(ff), prereq_text(f->prereq));
     }
     flow_match_normalize(m);
     *consumed = pad8(mlen);
@@ -372,8 +368,7 @@ static void put_oxm_header(uint8_t *p, uint16_t oxm_class, uint8_t field, bool h
 }
 
 /* Appends one OXM TLV (value, and mask when `mask` is not NULL) of field `ff`. */
-static int oxm_put(struct ofp_buf *b, int ff, const uint8_t *value, const uint8_t *mask,
-                   size_t wl)
+static int oxm_put(struct ofp_buf *b, int ff, const uint8_t *value, const uint8_t *mask, size_t wl)
 {
     uint16_t oxm_class = 0;
     uint8_t field = 0;
@@ -432,8 +427,7 @@ int ofp_match_encode(struct ofp_buf *b, const struct flow_match *m, struct ofp_e
         int ret = oxm_put(b, f->id, v, exact ? NULL : mk, wl);
         if (ret) {
             ofp_buf_truncate(b, start);
-            return ofp_enc_fail(err, ret, OFPET_BAD_MATCH, OFPBMC_EPERM,
-                                "match: out of memory");
+            return ofp_enc_fail(err, ret, OFPET_BAD_MATCH, OFPBMC_EPERM, "match: out of memory");
         }
     }
 
@@ -459,8 +453,8 @@ int ofp_match_encode(struct ofp_buf *b, const struct flow_match *m, struct ofp_e
     size_t mlen = b->len - start;
     if (mlen > 0xffff) {
         ofp_buf_truncate(b, start);
-        return ofp_enc_fail(err, -EMSGSIZE, OFPET_BAD_MATCH, OFPBMC_BAD_LEN,
-                            "match: %zu bytes", mlen);
+        return ofp_enc_fail(err, -EMSGSIZE, OFPET_BAD_MATCH, OFPBMC_BAD_LEN, "match: %zu bytes",
+                            mlen);
     }
     set_be16(b->data + start, OFPMT_OXM);
     set_be16(b->data + start + 2, (uint16_t)mlen);
@@ -471,8 +465,8 @@ int ofp_match_encode(struct ofp_buf *b, const struct flow_match *m, struct ofp_e
     return 0;
 }
 
-int ofp_oxm_decode_set_field(const uint8_t *p, size_t len, struct dp_action *act,
-                             size_t *oxm_len, struct ofp_err *err)
+int ofp_oxm_decode_set_field(const uint8_t *p, size_t len, struct dp_action *act, size_t *oxm_len,
+                             struct ofp_err *err)
 {
     struct oxm_tlv t;
     if (oxm_parse(p, len, &t) < 0)
@@ -516,8 +510,7 @@ int ofp_oxm_decode_set_field(const uint8_t *p, size_t len, struct dp_action *act
     return 0;
 }
 
-int ofp_oxm_encode_set_field(struct ofp_buf *b, const struct dp_action *act,
-                             struct ofp_err *err)
+int ofp_oxm_encode_set_field(struct ofp_buf *b, const struct dp_action *act, struct ofp_err *err)
 {
     if (act->field >= FF_N_FIELDS)
         return ofp_enc_fail(err, -EINVAL, OFPET_BAD_ACTION, OFPBAC_BAD_SET_TYPE,

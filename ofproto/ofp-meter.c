@@ -16,13 +16,11 @@ static int check_band(const struct ofp_meter_band *band, uint32_t i, struct ofp_
         return ofp_fail(err, OFPET_METER_MOD_FAILED, OFPMMFC_BAD_BAND,
                         "band %u: type %u is not supported (only drop, type 1)", i, band->type);
     if (band->rate == 0)
-        return ofp_fail(err, OFPET_METER_MOD_FAILED, OFPMMFC_BAD_RATE,
-                        "band %u: rate 0", i);
+        return ofp_fail(err, OFPET_METER_MOD_FAILED, OFPMMFC_BAD_RATE, "band %u: rate 0", i);
     return 0;
 }
 
-int ofp_bands_pull(const uint8_t *p, size_t len, struct ofp_meter_config *mc,
-                   struct ofp_err *err)
+int ofp_bands_pull(const uint8_t *p, size_t len, struct ofp_meter_config *mc, struct ofp_err *err)
 {
     size_t off = 0;
     uint32_t n = 0;
@@ -37,8 +35,8 @@ int ofp_bands_pull(const uint8_t *p, size_t len, struct ofp_meter_config *mc,
                             "band %u: length %u is not a multiple of 8 in 16..%zu", n, blen,
                             len - off);
         if (n == OFP_MAX_BANDS)
-            return ofp_fail(err, OFPET_METER_MOD_FAILED, OFPMMFC_OUT_OF_BANDS,
-                            "more than %d bands", OFP_MAX_BANDS);
+            return ofp_fail(err, OFPET_METER_MOD_FAILED, OFPMMFC_OUT_OF_BANDS, "more than %d bands",
+                            OFP_MAX_BANDS);
         struct ofp_meter_band *band = &mc->bands[n];
         band->type = type;
         band->rate = get_be32(p + off + 4);

@@ -57,6 +57,12 @@
  *   the next entry would push a message past OFP_MAX_MSG_LEN. A received reply is decoded to
  *   struct ofp_mp_reply and its entries pulled with struct ofp_mp_cursor.
  *
+ * What ovs-ofctl expects of a switch (learned by capturing it; the daemon must provide it).
+ *   Before add-flow and friends, ovs-ofctl 3.x sends a TABLE_FEATURES request and refuses a
+ *   reply that lacks any of the eight regular properties (ofp_mp_add_table_features() always
+ *   writes all of them), and a PORT_DESC request to resolve port names. `ovs-ofctl monitor`
+ *   sends Nicira experimenter messages first and carries on when they are refused.
+ *
  * Threads.
  *   No global state: every function may run on any thread, on caller-owned memory.
  */
@@ -73,8 +79,8 @@
 
 #define OFP13_VERSION 0x04
 #define OFP_HEADER_LEN 8
-#define OFP_MAX_MSG_LEN 65535u  /* the header's length field is 16 bits */
-#define OFP_ERROR_DATA_LEN 64   /* bytes of a failed request echoed in its ERROR */
+#define OFP_MAX_MSG_LEN 65535u /* the header's length field is 16 bits */
+#define OFP_ERROR_DATA_LEN 64  /* bytes of a failed request echoed in its ERROR */
 #define OFP_NO_BUFFER 0xffffffffu
 #define OFP_DEFAULT_PRIORITY 0x8000
 #define OFP_DEFAULT_MISS_SEND_LEN 128
@@ -294,12 +300,13 @@ enum ofp_table_features_failed_code {
 
 /* Why a message was rejected: what to put in the ERROR, and what to tell a human. */
 struct ofp_err {
-    uint16_t type;  /* enum ofp_error_type */
-    uint16_t code;  /* the code enum of that type */
-    char msg[192];  /* names the object and the cause; always NUL-terminated */
+    uint16_t type; /* enum ofp_error_type */
+    uint16_t code; /* the code enum of that type */
+    char msg[192]; /* names the object and the cause; always NUL-terminated */
 };
 
-/* "OFPBMC_BAD_PREREQ", "OFPET_BAD_MATCH"... as ovs-ofctl prints them; NULL when unknown. */
+/* "OFPBMC_BAD_PREREQ", "OFPET_BAD_MATCH"...: the OpenFlow 1.3 spec's names (ovs-ofctl uses
+ * older aliases for a few, e.g. OFPBRC_BAD_STAT for OFPBRC_BAD_MULTIPART); NULL when unknown. */
 const char *ofp_error_type_name(uint16_t type);
 const char *ofp_error_code_name(uint16_t type, uint16_t code);
 /* "OFPT_FLOW_MOD"...; NULL when unknown. */
@@ -315,8 +322,8 @@ struct ofp_buf {
 };
 
 void ofp_buf_init(struct ofp_buf *b);
-void ofp_buf_uninit(struct ofp_buf *b);  /* frees the memory; the buffer may be reused */
-void ofp_buf_clear(struct ofp_buf *b);   /* len = 0, memory kept */
+void ofp_buf_uninit(struct ofp_buf *b); /* frees the memory; the buffer may be reused */
+void ofp_buf_clear(struct ofp_buf *b);  /* len = 0, memory kept */
 
 /* ---------------------------------------------------------------------------------------
  * Framing and the common header.
@@ -347,8 +354,8 @@ int ofp_encode_empty(struct ofp_buf *b, uint8_t type, uint32_t xid, struct ofp_e
  * HELLO and version negotiation.
  */
 struct ofp_hello {
-    uint8_t version;          /* the header's version: the highest the sender supports */
-    uint32_t version_bitmap;  /* bit n set: version n supported; 0 when no bitmap element */
+    uint8_t version;         /* the header's version: the highest the sender supports */
+    uint32_t version_bitmap; /* bit n set: version n supported; 0 when no bitmap element */
 };
 
 /* Decodes any version's HELLO (elements other than the bitmap are skipped, as the spec
@@ -368,10 +375,10 @@ int ofp_hello_negotiate(const struct ofp_hello *peer, uint32_t ours, struct ofp_
  * ERROR and ECHO.
  */
 struct ofp_error_msg {
-    uint16_t type;          /* enum ofp_error_type */
-    uint16_t code;          /* for OFPET_EXPERIMENTER: exp_code */
-    uint32_t experimenter;  /* OFPET_EXPERIMENTER only */
-    const uint8_t *data;    /* usually the start of the failed request */
+    uint16_t type;         /* enum ofp_error_type */
+    uint16_t code;         /* for OFPET_EXPERIMENTER: exp_code */
+    uint32_t experimenter; /* OFPET_EXPERIMENTER only */
+    const uint8_t *data;   /* usually the start of the failed request */
     size_t data_len;
 };
 
@@ -415,8 +422,8 @@ struct ofp_switch_features {
 };
 int ofp_decode_features_reply(const void *data, size_t len, struct ofp_switch_features *f,
                               struct ofp_err *err);
-int ofp_encode_features_reply(struct ofp_buf *b, uint32_t xid,
-                              const struct ofp_switch_features *f, struct ofp_err *err);
+int ofp_encode_features_reply(struct ofp_buf *b, uint32_t xid, const struct ofp_switch_features *f,
+                              struct ofp_err *err);
 
 enum ofp_config_flags {
     OFPC_FRAG_NORMAL = 0,
@@ -503,9 +510,9 @@ int ofp_match_encode(struct ofp_buf *b, const struct flow_match *m, struct ofp_e
 
 /* Where an action list appears, which decides what it may contain. */
 enum ofp_action_ctx {
-    OFP_ACTX_FLOW,   /* apply/write-actions of a flow: no output to OFPP_TABLE */
+    OFP_ACTX_FLOW,       /* apply/write-actions of a flow: no output to OFPP_TABLE */
     OFP_ACTX_PACKET_OUT, /* output to OFPP_TABLE allowed */
-    OFP_ACTX_BUCKET, /* a group bucket */
+    OFP_ACTX_BUCKET,     /* a group bucket */
 };
 
 /* Decodes `len` bytes of actions into acts[DP_MAX_ACTIONS] (OFPBAC_TOO_MANY beyond).
@@ -524,7 +531,9 @@ int ofp_actions_encode(struct ofp_buf *b, const struct dp_action *acts, uint32_t
 /* Decodes an instruction list into the instruction members of `spec` (n_actions, actions,
  * write_actions, clear_actions, goto_table, write_metadata, meter_id; all reset first).
  * goto_table must name a later table than spec->table_id (OFPBIC_BAD_TABLE_ID) unless
- * spec->table_given is false. Each instruction type at most once (OFPBIC_UNSUP_INST). */
+ * spec->table_given is false. Each instruction type at most once (OFPBIC_UNSUP_INST, as
+ * OpenFlow 1.3 has no DUP_INST code). A meter id of 0 or above OFPM_MAX (the virtual meters
+ * aside) is OFPMMFC_INVALID_METER. */
 int ofp_instructions_decode(const uint8_t *p, size_t len, struct flow_spec *spec,
                             struct ofp_err *err);
 int ofp_instructions_encode(struct ofp_buf *b, const struct flow_spec *spec, struct ofp_err *err);
@@ -558,8 +567,7 @@ struct ofp_flow_mod {
 /* Rejects: OFPFMFC_BAD_COMMAND, OFPFMFC_BAD_FLAGS (unknown flag bits), OFPFMFC_BAD_TABLE_ID
  * (OFPTT_ALL on ADD/MODIFY*), and everything the match, instruction and action decoders
  * reject, plus ofp_check_actions_match() for ADD and MODIFY*. */
-int ofp_decode_flow_mod(const void *data, size_t len, struct ofp_flow_mod *fm,
-                        struct ofp_err *err);
+int ofp_decode_flow_mod(const void *data, size_t len, struct ofp_flow_mod *fm, struct ofp_err *err);
 /* Encodes table_id as spec.table_id, or OFPTT_ALL for a DELETE* whose table was not given. */
 int ofp_encode_flow_mod(struct ofp_buf *b, uint32_t xid, const struct ofp_flow_mod *fm,
                         struct ofp_err *err);
@@ -594,17 +602,17 @@ int ofp_encode_flow_removed(struct ofp_buf *b, uint32_t xid, const struct ofp_fl
  * PACKET_IN and PACKET_OUT.
  */
 enum ofp_packet_in_reason {
-    OFPR_NO_MATCH = 0,   /* table-miss flow entry */
-    OFPR_ACTION = 1,     /* output to controller */
+    OFPR_NO_MATCH = 0, /* table-miss flow entry */
+    OFPR_ACTION = 1,   /* output to controller */
     OFPR_INVALID_TTL = 2,
 };
 
 struct ofp_packet_in {
-    uint32_t buffer_id;  /* OFP_NO_BUFFER: sluice never buffers */
-    uint16_t total_len;  /* the packet's full length (data may be truncated to max_len) */
-    uint8_t reason;      /* enum ofp_packet_in_reason */
+    uint32_t buffer_id; /* OFP_NO_BUFFER: sluice never buffers */
+    uint16_t total_len; /* the packet's full length (data may be truncated to max_len) */
+    uint8_t reason;     /* enum ofp_packet_in_reason */
     uint8_t table_id;
-    uint64_t cookie;     /* of the flow that sent it, 0xffff...ff for none */
+    uint64_t cookie; /* of the flow that sent it, 0xffff...ff for none */
     /* Pipeline fields: the encoder writes what is set. The daemon must pin in_port (OpenFlow
      * requires it), and may add metadata and tun_id. */
     struct flow_match match;
@@ -618,7 +626,7 @@ int ofp_encode_packet_in(struct ofp_buf *b, uint32_t xid, const struct ofp_packe
 
 struct ofp_packet_out {
     uint32_t buffer_id; /* OFP_NO_BUFFER unless the controller names a buffered packet */
-    uint32_t in_port;   /* a port, OFPP_CONTROLLER or OFPP_ANY (OFPBRC_BAD_PORT otherwise) */
+    uint32_t in_port;   /* a port, LOCAL, CONTROLLER or ANY (OFPBRC_BAD_PORT otherwise) */
     uint32_t n_actions;
     struct dp_action actions[DP_MAX_ACTIONS];
     const uint8_t *data; /* the packet, when buffer_id is OFP_NO_BUFFER */
@@ -670,9 +678,9 @@ struct ofp_port {
     uint32_t port_no;
     uint8_t hw_addr[6];
     char name[OFP_MAX_PORT_NAME_LEN]; /* NUL-terminated; a 16-byte wire name is cut to 15 */
-    uint32_t config;     /* enum ofp_port_config */
-    uint32_t state;      /* enum ofp_port_state */
-    uint32_t curr;       /* enum ofp_port_features */
+    uint32_t config;                  /* enum ofp_port_config */
+    uint32_t state;                   /* enum ofp_port_state */
+    uint32_t curr;                    /* enum ofp_port_features */
     uint32_t advertised;
     uint32_t supported;
     uint32_t peer;
@@ -692,14 +700,13 @@ int ofp_encode_port_status(struct ofp_buf *b, uint32_t xid, const struct ofp_por
                            struct ofp_err *err);
 
 struct ofp_port_mod {
-    uint32_t port_no;   /* OFPPMFC_BAD_PORT when not a port number (reserved or > max) */
+    uint32_t port_no;   /* a port or LOCAL; other reserved numbers: OFPPMFC_BAD_PORT */
     uint8_t hw_addr[6]; /* must be the port's (the daemon checks: OFPPMFC_BAD_HW_ADDR) */
     uint32_t config;    /* OFPPC_* bits to set (under mask); others: OFPPMFC_BAD_CONFIG */
     uint32_t mask;
     uint32_t advertise; /* 0: leave unchanged */
 };
-int ofp_decode_port_mod(const void *data, size_t len, struct ofp_port_mod *pm,
-                        struct ofp_err *err);
+int ofp_decode_port_mod(const void *data, size_t len, struct ofp_port_mod *pm, struct ofp_err *err);
 int ofp_encode_port_mod(struct ofp_buf *b, uint32_t xid, const struct ofp_port_mod *pm,
                         struct ofp_err *err);
 
@@ -724,14 +731,14 @@ struct ofp_bucket {
 };
 
 struct ofp_group {
-    uint8_t type;      /* enum ofp_group_type */
+    uint8_t type; /* enum ofp_group_type */
     uint32_t group_id;
     uint32_t n_buckets;
     struct ofp_bucket buckets[OFP_MAX_BUCKETS];
 };
 
 struct ofp_group_mod {
-    uint16_t command;  /* enum ofp_group_mod_command */
+    uint16_t command; /* enum ofp_group_mod_command */
     struct ofp_group group;
 };
 
@@ -767,14 +774,14 @@ struct ofp_meter_band {
 };
 
 struct ofp_meter_config {
-    uint16_t flags;    /* enum ofp_meter_flags */
+    uint16_t flags; /* enum ofp_meter_flags */
     uint32_t meter_id;
     uint32_t n_bands;
     struct ofp_meter_band bands[OFP_MAX_BANDS];
 };
 
 struct ofp_meter_mod {
-    uint16_t command;  /* enum ofp_meter_mod_command */
+    uint16_t command; /* enum ofp_meter_mod_command */
     struct ofp_meter_config meter;
 };
 
@@ -894,7 +901,7 @@ struct ofp_group_features {
     uint32_t types;        /* bit n: group type n supported */
     uint32_t capabilities; /* OFPGFC_* */
     uint32_t max_groups[4];
-    uint32_t actions[4];   /* bit n: action type n supported, per group type */
+    uint32_t actions[4]; /* bit n: action type n supported, per group type */
 };
 
 enum ofp_group_capabilities {
@@ -930,10 +937,10 @@ struct ofp_meter_features {
 
 /* A multipart request. Bodies: FLOW and AGGREGATE carry a filter in `flow` (match,
  * table_id/table_given, out_port, out_group, cookie, cookie_mask; no instructions);
- * PORT_STATS a port (OFPP_ANY: all), GROUP a group (OFPG_ALL: all), METER and METER_CONFIG
- * a meter (OFPM_ALL: all); the others are empty. A TABLE_FEATURES request that tries to set
- * features (non-empty body) is refused with OFPTFFC_EPERM; QUEUE and EXPERIMENTER with
- * OFPBRC_BAD_MULTIPART / OFPBRC_BAD_EXPERIMENTER. */
+ * PORT_STATS a port (OFPP_ANY: all; a reserved number is OFPBRC_BAD_PORT), GROUP a group (OFPG_ALL:
+ * all), METER and METER_CONFIG a meter (OFPM_ALL: all); the others are empty. A TABLE_FEATURES
+ * request that tries to set features (non-empty body) is refused with OFPTFFC_EPERM; QUEUE and
+ * EXPERIMENTER with OFPBRC_BAD_MULTIPART / OFPBRC_BAD_EXPERIMENTER. */
 struct ofp_mp_request {
     uint16_t type;  /* enum ofp_multipart_type */
     uint16_t flags; /* OFPMPF_REQ_MORE */
@@ -964,8 +971,7 @@ struct ofp_mp_reply {
         struct ofp_meter_features meter_features;
     };
 };
-int ofp_decode_mp_reply(const void *data, size_t len, struct ofp_mp_reply *r,
-                        struct ofp_err *err);
+int ofp_decode_mp_reply(const void *data, size_t len, struct ofp_mp_reply *r, struct ofp_err *err);
 /* Appends one reply message: the union for single-entry types, body/body_len verbatim for
  * list types (entries are best added with struct ofp_mp_builder). */
 int ofp_encode_mp_reply(struct ofp_buf *b, uint32_t xid, const struct ofp_mp_reply *r,
@@ -980,12 +986,10 @@ struct ofp_mp_cursor {
     size_t left;
 };
 void ofp_mp_cursor_init(struct ofp_mp_cursor *c, const struct ofp_mp_reply *r);
-int ofp_mp_next_flow_stats(struct ofp_mp_cursor *c, struct ofp_flow_stats *fs,
-                           struct ofp_err *err);
+int ofp_mp_next_flow_stats(struct ofp_mp_cursor *c, struct ofp_flow_stats *fs, struct ofp_err *err);
 int ofp_mp_next_table_stats(struct ofp_mp_cursor *c, struct ofp_table_stats *ts,
                             struct ofp_err *err);
-int ofp_mp_next_port_stats(struct ofp_mp_cursor *c, struct ofp_port_stats *ps,
-                           struct ofp_err *err);
+int ofp_mp_next_port_stats(struct ofp_mp_cursor *c, struct ofp_port_stats *ps, struct ofp_err *err);
 int ofp_mp_next_port_desc(struct ofp_mp_cursor *c, struct ofp_port *port, struct ofp_err *err);
 int ofp_mp_next_table_features(struct ofp_mp_cursor *c, struct ofp_table_features *tf,
                                struct ofp_err *err);
@@ -1008,7 +1012,7 @@ struct ofp_mp_builder {
     struct ofp_buf *buf;
     uint16_t type;
     uint32_t xid;
-    size_t msg_start;   /* offset in buf of the message being filled */
+    size_t msg_start; /* offset in buf of the message being filled */
     size_t max_msg_len;
 };
 int ofp_mp_builder_start(struct ofp_mp_builder *mb, struct ofp_buf *buf, uint16_t type,
@@ -1037,14 +1041,14 @@ void ofp_mp_builder_finish(struct ofp_mp_builder *mb);
  * Any message: one tagged union, for dispatch in the daemon and the CLI.
  */
 struct ofp_msg {
-    struct ofp_header h;  /* h.type selects the member; h.length is ignored by the encoder */
+    struct ofp_header h; /* h.type selects the member; h.length is ignored by the encoder */
     union {
         struct ofp_hello hello;
         struct ofp_error_msg error;
-        struct ofp_echo echo;                 /* ECHO_REQUEST, ECHO_REPLY */
-        struct ofp_switch_features features;  /* FEATURES_REPLY */
-        struct ofp_switch_config config;      /* GET_CONFIG_REPLY, SET_CONFIG */
-        struct ofp_role role;                 /* ROLE_REQUEST, ROLE_REPLY */
+        struct ofp_echo echo;                /* ECHO_REQUEST, ECHO_REPLY */
+        struct ofp_switch_features features; /* FEATURES_REPLY */
+        struct ofp_switch_config config;     /* GET_CONFIG_REPLY, SET_CONFIG */
+        struct ofp_role role;                /* ROLE_REQUEST, ROLE_REPLY */
         struct ofp_flow_mod flow_mod;
         struct ofp_flow_removed flow_removed;
         struct ofp_packet_in packet_in;

@@ -31,8 +31,8 @@
 static const char *mp_name(uint16_t type)
 {
     static const char *const names[] = {
-        "desc",       "flow",         "aggregate",      "table",       "port_stats",
-        "queue",      "group",        "group_desc",     "group_features", "meter",
+        "desc",         "flow",           "aggregate",      "table",          "port_stats",
+        "queue",        "group",          "group_desc",     "group_features", "meter",
         "meter_config", "meter_features", "table_features", "port_desc"};
     if (type < sizeof names / sizeof names[0])
         return names[type];
@@ -67,8 +67,8 @@ static int expect_body(uint16_t type, size_t have, size_t want, bool request, st
 int ofp_decode_mp_request(const void *data, size_t len, struct ofp_mp_request *r,
                           struct ofp_err *err)
 {
-    int ret = ofp_check_msg(data, len, OFPT_MULTIPART_REQUEST, MP_HEADER_LEN,
-                            "multipart request", NULL, err);
+    int ret = ofp_check_msg(data, len, OFPT_MULTIPART_REQUEST, MP_HEADER_LEN, "multipart request",
+                            NULL, err);
     if (ret)
         return ret;
     const uint8_t *p = data, *body = p + MP_HEADER_LEN;
@@ -234,11 +234,10 @@ static void desc_put(uint8_t *p, const struct ofp_desc *d)
     ofp_put_string(p + 800, OFP_DESC_STR_LEN, d->dp_desc);
 }
 
-int ofp_decode_mp_reply(const void *data, size_t len, struct ofp_mp_reply *r,
-                        struct ofp_err *err)
+int ofp_decode_mp_reply(const void *data, size_t len, struct ofp_mp_reply *r, struct ofp_err *err)
 {
-    int ret = ofp_check_msg(data, len, OFPT_MULTIPART_REPLY, MP_HEADER_LEN, "multipart reply",
-                            NULL, err);
+    int ret =
+        ofp_check_msg(data, len, OFPT_MULTIPART_REPLY, MP_HEADER_LEN, "multipart reply", NULL, err);
     if (ret)
         return ret;
     const uint8_t *p = data, *body = p + MP_HEADER_LEN;
@@ -345,8 +344,7 @@ int ofp_encode_mp_reply(struct ofp_buf *b, uint32_t xid, const struct ofp_mp_rep
         if (r->body_len > OFP_MAX_MSG_LEN) {
             ofp_buf_truncate(b, (size_t)start);
             return ofp_enc_fail(err, -EMSGSIZE, OFPET_BAD_REQUEST, OFPBRC_BAD_LEN,
-                                "multipart %s reply: %zu-byte body", mp_name(r->type),
-                                r->body_len);
+                                "multipart %s reply: %zu-byte body", mp_name(r->type), r->body_len);
         }
         if (r->body_len) {
             if (!(p = ofp_buf_put(b, r->body_len)))
@@ -368,8 +366,8 @@ int ofp_encode_mp_reply(struct ofp_buf *b, uint32_t xid, const struct ofp_mp_rep
 static int entry_len_fail(uint16_t type, size_t left, unsigned len, struct ofp_err *err)
 {
     return ofp_fail(err, OFPET_BAD_REQUEST, OFPBRC_BAD_LEN,
-                    "multipart %s reply: entry of length %u in %zu bytes left", mp_name(type),
-                    len, left);
+                    "multipart %s reply: entry of length %u in %zu bytes left", mp_name(type), len,
+                    left);
 }
 
 static int flow_stats_pull(const uint8_t *p, size_t left, struct ofp_flow_stats *fs,
@@ -395,8 +393,7 @@ static int flow_stats_pull(const uint8_t *p, size_t left, struct ofp_flow_stats 
     fs->packet_count = get_be64(p + 32);
     fs->byte_count = get_be64(p + 40);
     size_t mlen;
-    int ret = ofp_match_decode(p + FLOW_STATS_FIXED, len - FLOW_STATS_FIXED, &s->match, &mlen,
-                               err);
+    int ret = ofp_match_decode(p + FLOW_STATS_FIXED, len - FLOW_STATS_FIXED, &s->match, &mlen, err);
     if (ret)
         return ret;
     if ((ret = ofp_instructions_decode(p + FLOW_STATS_FIXED + mlen, len - FLOW_STATS_FIXED - mlen,
@@ -466,10 +463,10 @@ static int table_stats_put(struct ofp_buf *b, const struct ofp_table_stats *ts)
 
 static uint64_t *port_counters(struct ofp_port_stats *ps, int i)
 {
-    uint64_t *c[PORT_STATS_N_COUNTERS] = {
-        &ps->rx_packets, &ps->tx_packets, &ps->rx_bytes,     &ps->tx_bytes,
-        &ps->rx_dropped, &ps->tx_dropped, &ps->rx_errors,    &ps->tx_errors,
-        &ps->rx_frame_err, &ps->rx_over_err, &ps->rx_crc_err, &ps->collisions};
+    uint64_t *c[PORT_STATS_N_COUNTERS] = {&ps->rx_packets,  &ps->tx_packets, &ps->rx_bytes,
+                                          &ps->tx_bytes,    &ps->rx_dropped, &ps->tx_dropped,
+                                          &ps->rx_errors,   &ps->tx_errors,  &ps->rx_frame_err,
+                                          &ps->rx_over_err, &ps->rx_crc_err, &ps->collisions};
     return c[i];
 }
 
@@ -549,13 +546,12 @@ static int group_stats_pull(const uint8_t *p, size_t left, struct ofp_group_stat
     return 0;
 }
 
-static int group_stats_put(struct ofp_buf *b, const struct ofp_group_stats *gs,
-                           struct ofp_err *err)
+static int group_stats_put(struct ofp_buf *b, const struct ofp_group_stats *gs, struct ofp_err *err)
 {
     if (gs->n_buckets > OFP_MAX_BUCKETS)
         return ofp_enc_fail(err, -EINVAL, OFPET_GROUP_MOD_FAILED, OFPGMFC_OUT_OF_BUCKETS,
-                            "group %u: %u bucket counters, at most %d", gs->group_id,
-                            gs->n_buckets, OFP_MAX_BUCKETS);
+                            "group %u: %u bucket counters, at most %d", gs->group_id, gs->n_buckets,
+                            OFP_MAX_BUCKETS);
     size_t len = GROUP_STATS_FIXED + (size_t)BUCKET_COUNTER_LEN * gs->n_buckets;
     uint8_t *p = ofp_buf_put(b, len);
     if (!p)
@@ -647,8 +643,7 @@ static int meter_stats_pull(const uint8_t *p, size_t left, struct ofp_meter_stat
     return 0;
 }
 
-static int meter_stats_put(struct ofp_buf *b, const struct ofp_meter_stats *ms,
-                           struct ofp_err *err)
+static int meter_stats_put(struct ofp_buf *b, const struct ofp_meter_stats *ms, struct ofp_err *err)
 {
     if (ms->n_bands > OFP_MAX_BANDS)
         return ofp_enc_fail(err, -EINVAL, OFPET_METER_MOD_FAILED, OFPMMFC_OUT_OF_BANDS,
@@ -736,8 +731,8 @@ static int tf_fail(struct ofp_err *err, uint16_t code, const struct ofp_table_fe
 {
     char what[96];
     snprintf(what, sizeof what, fmt, detail, a, b);
-    return ofp_fail(err, OFPET_TABLE_FEATURES_FAILED, code, "table %u features: %s",
-                    tf->table_id, what);
+    return ofp_fail(err, OFPET_TABLE_FEATURES_FAILED, code, "table %u features: %s", tf->table_id,
+                    what);
 }
 
 /* A list of instruction or action headers: bit n of *bits for each type n < 32. Entries
@@ -798,8 +793,7 @@ static int table_features_pull(const uint8_t *p, size_t left, struct ofp_table_f
     uint16_t len = get_be16(p);
     if (len < TABLE_FEATURES_FIXED || len % 8 || len > left)
         return ofp_fail(err, OFPET_TABLE_FEATURES_FAILED, OFPTFFC_BAD_LEN,
-                        "table features: entry length %u in %zu bytes left (64 + 8n)", len,
-                        left);
+                        "table features: entry length %u in %zu bytes left (64 + 8n)", len, left);
     tf->table_id = p[2];
     ofp_get_string(tf->name, sizeof tf->name, p + 8, OFP_MAX_TABLE_NAME_LEN);
     tf->metadata_match = get_be64(p + 40);
@@ -1006,8 +1000,7 @@ static int cursor_check(struct ofp_mp_cursor *c, uint16_t type, struct ofp_err *
     return c->left ? 1 : 0;
 }
 
-static int cursor_advance(struct ofp_mp_cursor *c, int ret, size_t consumed,
-                          struct ofp_err *err)
+static int cursor_advance(struct ofp_mp_cursor *c, int ret, size_t consumed, struct ofp_err *err)
 {
     if (ret)
         return ofp_err_prefix(err, ret, "multipart %s reply", mp_name(c->type));
@@ -1016,15 +1009,15 @@ static int cursor_advance(struct ofp_mp_cursor *c, int ret, size_t consumed,
     return 1;
 }
 
-#define CURSOR_NEXT(fn, mptype, entry_type, pull)                                              \
-    int fn(struct ofp_mp_cursor *c, entry_type *e, struct ofp_err *err)                        \
-    {                                                                                          \
-        int ret = cursor_check(c, mptype, err);                                                \
-        if (ret <= 0)                                                                          \
-            return ret;                                                                        \
-        size_t consumed = 0;                                                                   \
-        ret = pull(c->pos, c->left, e, &consumed, err);                                        \
-        return cursor_advance(c, ret, consumed, err);                                          \
+#define CURSOR_NEXT(fn, mptype, entry_type, pull)                                                  \
+    int fn(struct ofp_mp_cursor *c, entry_type *e, struct ofp_err *err)                            \
+    {                                                                                              \
+        int ret = cursor_check(c, mptype, err);                                                    \
+        if (ret <= 0)                                                                              \
+            return ret;                                                                            \
+        size_t consumed = 0;                                                                       \
+        ret = pull(c->pos, c->left, e, &consumed, err);                                            \
+        return cursor_advance(c, ret, consumed, err);                                              \
     }
 
 CURSOR_NEXT(ofp_mp_next_flow_stats, OFPMP_FLOW, struct ofp_flow_stats, flow_stats_pull)
@@ -1097,8 +1090,7 @@ static int builder_type_check(struct ofp_mp_builder *mb, uint16_t type, struct o
     return 0;
 }
 
-static int builder_done(struct ofp_mp_builder *mb, size_t entry_start, int ret,
-                        struct ofp_err *err)
+static int builder_done(struct ofp_mp_builder *mb, size_t entry_start, int ret, struct ofp_err *err)
 {
     if (ret == -ENOMEM) {
         ofp_buf_truncate(mb->buf, entry_start);
@@ -1112,16 +1104,16 @@ static int builder_done(struct ofp_mp_builder *mb, size_t entry_start, int ret,
     return builder_fit(mb, entry_start, err);
 }
 
-#define BUILDER_ADD(fn, mptype, entry_type, put_call)                                          \
-    int fn(struct ofp_mp_builder *mb, const entry_type *e, struct ofp_err *err)                \
-    {                                                                                          \
-        int ret = builder_type_check(mb, mptype, err);                                         \
-        if (ret)                                                                               \
-            return ret;                                                                        \
-        size_t entry_start = mb->buf->len;                                                     \
-        struct ofp_buf *b = mb->buf;                                                           \
-        ret = put_call;                                                                        \
-        return builder_done(mb, entry_start, ret, err);                                        \
+#define BUILDER_ADD(fn, mptype, entry_type, put_call)                                              \
+    int fn(struct ofp_mp_builder *mb, const entry_type *e, struct ofp_err *err)                    \
+    {                                                                                              \
+        int ret = builder_type_check(mb, mptype, err);                                             \
+        if (ret)                                                                                   \
+            return ret;                                                                            \
+        size_t entry_start = mb->buf->len;                                                         \
+        struct ofp_buf *b = mb->buf;                                                               \
+        ret = put_call;                                                                            \
+        return builder_done(mb, entry_start, ret, err);                                            \
     }
 
 BUILDER_ADD(ofp_mp_add_flow_stats, OFPMP_FLOW, struct ofp_flow_stats, flow_stats_put(b, e, err))
@@ -1130,11 +1122,9 @@ BUILDER_ADD(ofp_mp_add_port_stats, OFPMP_PORT_STATS, struct ofp_port_stats, port
 BUILDER_ADD(ofp_mp_add_port_desc, OFPMP_PORT_DESC, struct ofp_port, port_desc_put(b, e))
 BUILDER_ADD(ofp_mp_add_table_features, OFPMP_TABLE_FEATURES, struct ofp_table_features,
             table_features_put(b, e, err))
-BUILDER_ADD(ofp_mp_add_group_stats, OFPMP_GROUP, struct ofp_group_stats,
-            group_stats_put(b, e, err))
+BUILDER_ADD(ofp_mp_add_group_stats, OFPMP_GROUP, struct ofp_group_stats, group_stats_put(b, e, err))
 BUILDER_ADD(ofp_mp_add_group_desc, OFPMP_GROUP_DESC, struct ofp_group, group_desc_put(b, e, err))
-BUILDER_ADD(ofp_mp_add_meter_stats, OFPMP_METER, struct ofp_meter_stats,
-            meter_stats_put(b, e, err))
+BUILDER_ADD(ofp_mp_add_meter_stats, OFPMP_METER, struct ofp_meter_stats, meter_stats_put(b, e, err))
 BUILDER_ADD(ofp_mp_add_meter_config, OFPMP_METER_CONFIG, struct ofp_meter_config,
             meter_config_put(b, e, err))
 

@@ -160,3 +160,4 @@ done
 echo "ping ns1 -> ns2: $(grep -Eo '[0-9]+ packets transmitted, [0-9]+ received' "$RUN/ping.log" || echo "$(grep -c 'bytes from' "$RUN/ping.log") replies")"
 echo
 ctl dump-flows br0
+exit 0

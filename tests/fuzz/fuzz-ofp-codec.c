@@ -18,13 +18,13 @@
 
 #include "ofproto/ofp-msgs.h"
 
-#define CHECK(cond, ...)                                                                       \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "fuzz-ofp-codec: " __VA_ARGS__);                                   \
-            fprintf(stderr, " (%s:%d)\n", __FILE__, __LINE__);                                 \
-            abort();                                                                           \
-        }                                                                                      \
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "fuzz-ofp-codec: " __VA_ARGS__);                                       \
+            fprintf(stderr, " (%s:%d)\n", __FILE__, __LINE__);                                     \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 static struct ofp_msg msg1, msg2;
@@ -48,12 +48,12 @@ static int copy_entry(struct ofp_mp_cursor *c, struct ofp_mp_builder *mb)
 {
     struct ofp_err err;
     int ret;
-#define COPY(next, add, member)                                                                \
-    ret = next(c, &entry.member, &err);                                                        \
-    if (ret == 1) {                                                                            \
-        int r2 = add(mb, &entry.member, &err);                                                 \
-        CHECK(r2 == 0, "decoded %s entry does not re-encode: %s", #member, err.msg);           \
-    }                                                                                          \
+#define COPY(next, add, member)                                                                    \
+    ret = next(c, &entry.member, &err);                                                            \
+    if (ret == 1) {                                                                                \
+        int r2 = add(mb, &entry.member, &err);                                                     \
+        CHECK(r2 == 0, "decoded %s entry does not re-encode: %s", #member, err.msg);               \
+    }                                                                                              \
     break;
     switch (c->type) {
     case OFPMP_FLOW:
@@ -130,8 +130,8 @@ static void decode_all(const struct ofp_buf *b, struct ofp_msg *m)
         int len = ofp_msg_length(b->data + off, b->len - off, &err);
         CHECK(len >= 8 && off + (size_t)len <= b->len, "bad framing in own output");
         int ret = ofp_decode(b->data + off, (size_t)len, m, &err);
-        CHECK(ret == 0, "own encoding of %s does not decode: %s",
-              ofp_type_name(b->data[off + 1]), err.msg);
+        CHECK(ret == 0, "own encoding of %s does not decode: %s", ofp_type_name(b->data[off + 1]),
+              err.msg);
         off += (size_t)len;
     }
 }

@@ -15,7 +15,8 @@ check "add-port vm2" ctl add-port br0 vm2 type=vhostuser
 check "add-flow vm1->vm2" ctl add-flow br0 "priority=10,in_port=vm1,actions=output:vm2"
 check "add-flow vm2->vm1" ctl add-flow br0 "priority=10,in_port=vm2,actions=output:vm1"
 start_gen pair "$(vm_vdev 0 "$RUN_DIR/vm1.sock");$(vm_vdev 1 "$RUN_DIR/vm2.sock")" \
-    --mode txrx --rate 10000 --duration 300 --wait-link 20 --stats-interval 1 --idle-sleep-us 20
+    --mode txrx --rate 10000 --duration 300 --wait-link 20 --stats-interval 1 --idle-sleep-us 20 \
+    --drain 5
 pair_pid=$GEN_PID
 wait_until 25 grep -q '^\[' "$RUN_DIR/gen-pair.log" || fail "traffic vm1<->vm2 did not start"
 flows_before=$(ctl_json dump-flows br0 | jq '.flows | length')

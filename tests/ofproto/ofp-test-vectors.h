@@ -16,7 +16,8 @@ struct ofp_test_vector {
 };
 
 static const struct ofp_test_vector ovs_vectors[] = {
-    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD tcp,in_port=1,nw_src=1.2.3.4,tp_dst=80 actions=output:2 */
+    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD tcp,in_port=1,nw_src=1.2.3.4,tp_dst=80
+       actions=output:2 */
     {"ofctl",
      "040e007000000006000000000000000000000000000000000000000000008000ffffffffffffffffffffffff"
      "0000000000010025800000040000000180000a0208008000160401020304800014010680001c020050000000"
@@ -38,7 +39,9 @@ static const struct ofp_test_vector ovs_vectors[] = {
      "040e006800000006000000000000000000000000000000000000000000008000ffffffffffffffffffffffff"
      "000000000001001b80000a0208008000140106ffff55084f4e46000002001200000000000004001800000000"
      "00000010fffffffa0000000000000000"},
-    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD table:3 priority=7,ipv6,ipv6_src=2001:db8::/32,ipv6_dst=::1 cookie:0x55 idle:10 hard:20 send_flow_rem actions=got */
+    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD table:3
+       priority=7,ipv6,ipv6_src=2001:db8::/32,ipv6_dst=::1 cookie:0x55 idle:10 hard:20 send_flow_rem
+       actions=got */
     {"ofctl",
      "040e008000000006000000000000005500000000000000000300000a00140007ffffffffffffffffffffffff"
      "000100000001004280000a0286dd8000352020010db8000000000000000000000000ffffffff000000000000"
@@ -48,17 +51,20 @@ static const struct ofp_test_vector ovs_vectors[] = {
      "040e006000000006000000000000000000000000000000000000000000008000ffffffffffffffffffffffff"
      "000000000001000a80000c02100a000000000000000400200000000000120008000000000000001000000001"
      "0000000000000000"},
-    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD arp,arp_spa=10.0.0.1,arp_op=2,arp_tha=00:11:22:33:44:55 actions=FLOOD */
+    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD
+       arp,arp_spa=10.0.0.1,arp_op=2,arp_tha=00:11:22:33:44:55 actions=FLOOD */
     {"ofctl",
      "040e007000000006000000000000000000000000000000000000000000008000ffffffffffffffffffffffff"
      "000000000001002280000a02080680002a02000280002c040a00000180003206001122334455000000000000"
      "000400180000000000000010fffffffb0000000000000000"},
-    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD ip,nw_dst=10.0.0.0/8 actions=set_field:1.2.3.4->ip_dst,dec_ttl,mod_nw_ttl:9,IN_PORT */
+    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD ip,nw_dst=10.0.0.0/8
+       actions=set_field:1.2.3.4->ip_dst,dec_ttl,mod_nw_ttl:9,IN_PORT */
     {"ofctl",
      "040e008000000006000000000000000000000000000000000000000000008000ffffffffffffffffffffffff"
      "000000000001001680000a020800800019080a000000ff000000000000040038000000000019001080001804"
      "01020304000000000018000800000000001700080900000000000010fffffff80000000000000000"},
-    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD in_port=3 actions=push_vlan:0x8100,set_field:4196->vlan_vid,set_field:3->vlan_pcp,output:1 */
+    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD in_port=3
+       actions=push_vlan:0x8100,set_field:4196->vlan_vid,set_field:3->vlan_pcp,output:1 */
     {"ofctl",
      "040e008000000006000000000000000000000000000000000000000000008000ffffffffffffffffffffffff"
      "000000000001000c800000040000000300000000000400400000000000110008810000000019001080000c02"
@@ -67,57 +73,68 @@ static const struct ofp_test_vector ovs_vectors[] = {
     {"ofctl",
      "040e004000000006000000000000000000000000000000000000000000008000ffffffffffffffffffffffff"
      "000000000001000c80000d041000100000000000"},
-    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD tun_id=0x10,metadata=0x5/0xff actions=meter:2,output:7,clear_actions,write_actions(output:3,group:1),write_metada */
+    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD tun_id=0x10,metadata=0x5/0xff
+       actions=meter:2,output:7,clear_actions,write_actions(output:3,group:1),write_metada */
     {"ofctl",
      "040e00c000000006000000000000000000000000000000000000000000008000ffffffffffffffffffffffff"
      "000000000001002480004c08000000000000001080000510000000000000000500000000000000ff00000000"
      "0006000800000002000400180000000000000010000000070000000000000000000500080000000000030020"
      "0000000000000010000000030000000000000000001600080000000100020018000000000000000000000001"
      "00000000000000030001000805000000"},
-    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD icmp,icmp_type=8,icmp_code=0 actions=group:4 */
+    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD icmp,icmp_type=8,icmp_code=0 actions=group:4
+     */
     {"ofctl",
      "040e006000000006000000000000000000000000000000000000000000008000ffffffffffffffffffffffff"
      "000000000001001980000a020800800014010180002601088000280100000000000000000004001000000000"
      "0016000800000004"},
-    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD icmp6,icmp_type=135,nd_target=fe80::1,nd_sll=00:01:02:03:04:05 actions=ALL */
+    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD
+       icmp6,icmp_type=135,nd_target=fe80::1,nd_sll=00:01:02:03:04:05 actions=ALL */
     {"ofctl",
      "040e008000000006000000000000000000000000000000000000000000008000ffffffffffffffffffffffff"
      "000000000001003280000a0286dd800014013a80003a018780003e10fe800000000000000000000000000001"
      "80004006000102030405000000000000000400180000000000000010fffffffc0000000000000000"},
-    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD icmp6,icmp_type=136,nd_target=fe80::/16,nd_tll=00:01:02:03:04:05 actions=LOCAL */
+    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD
+       icmp6,icmp_type=136,nd_target=fe80::/16,nd_tll=00:01:02:03:04:05 actions=LOCAL */
     {"ofctl",
      "040e009000000006000000000000000000000000000000000000000000008000ffffffffffffffffffffffff"
      "000000000001004280000a0286dd800014013a80003a018880003f20fe800000000000000000000000000000"
      "ffff000000000000000000000000000080004206000102030405000000000000000400180000000000000010"
      "fffffffe0000000000000000"},
-    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD udp,nw_tos=184,nw_ecn=1,tp_src=53 actions=LOCAL */
+    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD udp,nw_tos=184,nw_ecn=1,tp_src=53
+       actions=LOCAL */
     {"ofctl",
      "040e006800000006000000000000000000000000000000000000000000008000ffffffffffffffffffffffff"
      "000000000001001f80000a020800800010012e8000120101800014011180001e020035000004001800000000"
      "00000010fffffffe0000000000000000"},
-    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD ipv6,ipv6_label=0x12345 actions=push_vlan:0x88a8,set_field:4101->vlan_vid,output:1 */
+    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD ipv6,ipv6_label=0x12345
+       actions=push_vlan:0x88a8,set_field:4101->vlan_vid,output:1 */
     {"ofctl",
      "040e007800000006000000000000000000000000000000000000000000008000ffffffffffffffffffffffff"
      "000000000001001280000a0286dd800038040001234500000000000000040030000000000011000888a80000"
      "0019001080000c02100500000000000000000010000000010000000000000000"},
-    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD sctp,dl_src=01:00:00:00:00:00/01:00:00:00:00:00,tp_src=0x0/0xff00 actions=set_field:0x10->tun_id,output:1 */
+    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD
+       sctp,dl_src=01:00:00:00:00:00/01:00:00:00:00:00,tp_src=0x0/0xff00
+       actions=set_field:0x10->tun_id,output:1 */
     {"ofctl",
      "040e008000000006000000000000000000000000000000000000000000008000ffffffffffffffffffffffff"
      "00000000000100278000090c01000000000001000000000080000a0208008000140184800023040000ff0000"
      "00040028000000000019001080004c08000000000000001000000010000000010000000000000000"},
-    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD tcp6,ipv6_dst=fe80::/64,tp_src=22 actions=set_field:fe80::2->ipv6_dst,set_field:2222->tcp_src,output:1 */
+    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD tcp6,ipv6_dst=fe80::/64,tp_src=22
+       actions=set_field:fe80::2->ipv6_dst,set_field:2222->tcp_src,output:1 */
     {"ofctl",
      "040e00b000000006000000000000000000000000000000000000000000008000ffffffffffffffffffffffff"
      "000000000001003980000a0286dd80003720fe800000000000000000000000000000ffffffffffffffff0000"
      "000000000000800014010680001a0200160000000000000000040040000000000019001880003610fe800000"
      "0000000000000000000000020019001080001a0208ae00000000000000000010000000010000000000000000"},
-    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD udp,nw_tos=32 actions=set_field:10->ip_dscp,set_field:2->nw_ecn,set_field:8000->udp_dst,output:4 */
+    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD udp,nw_tos=32
+       actions=set_field:10->ip_dscp,set_field:2->nw_ecn,set_field:8000->udp_dst,output:4 */
     {"ofctl",
      "040e009000000006000000000000000000000000000000000000000000008000ffffffffffffffffffffffff"
      "000000000001001480000a020800800010010880001401110000000000040048000000000019001080001001"
      "0a000000000000000019001080001201020000000000000000190010800020021f4000000000000000000010"
      "000000040000000000000000"},
-    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD arp,dl_dst=ff:ff:ff:ff:ff:ff actions=set_field:1->arp_op,set_field:9.9.9.9->arp_spa,set_field:00:00:00:00:00:09-> */
+    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD arp,dl_dst=ff:ff:ff:ff:ff:ff
+       actions=set_field:1->arp_op,set_field:9.9.9.9->arp_spa,set_field:00:00:00:00:00:09-> */
     {"ofctl",
      "040e009000000006000000000000000000000000000000000000000000008000ffffffffffffffffffffffff"
      "000000000001001480000606ffffffffffff80000a0208060000000000040048000000000019001080002a02"
@@ -152,79 +169,84 @@ static const struct ofp_test_vector ovs_vectors[] = {
     {"ofctl",
      "040e00380000000600000000000000000000000000000000ff03000000008000ffffffffffffffffffffffff"
      "000000000001000400000000"},
-    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): DEL table:1 ip cookie:0x10/0xf0 out_port:3 actions=drop */
+    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): DEL table:1 ip cookie:0x10/0xf0 out_port:3
+       actions=drop */
     {"ofctl",
      "040e004000000006000000000000001000000000000000f00103000000008000ffffffff00000003ffffffff"
      "000000000001000a80000a020800000000000000"},
-    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): DEL_STRICT table:255 priority=9,ip actions=drop */
+    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): DEL_STRICT table:255 priority=9,ip actions=drop
+     */
     {"ofctl",
      "040e00400000000600000000000000000000000000000000ff04000000000009ffffffffffffffff00000004"
      "000000000001000a80000a020800000000000000"},
     /* ovs-ofctl: OFPST_TABLE_FEATURES request (OF1.3) (xid=0x2): */
-    {"ofctl",
-     "0412001000000002000c000000000000"},
+    {"ofctl", "0412001000000002000c000000000000"},
     /* ovs-ofctl: OFPST_PORT_DESC request (OF1.3) (xid=0x4): port=ANY */
-    {"ofctl",
-     "0412001000000004000d000000000000"},
-    /* ovs-vswitchd: OFPST_PORT_DESC reply (OF1.3) (xid=0x4): | 1(p1): addr:aa:55:aa:55:00:0f | config:     0 */
+    {"ofctl", "0412001000000004000d000000000000"},
+    /* ovs-vswitchd: OFPST_PORT_DESC reply (OF1.3) (xid=0x4): | 1(p1): addr:aa:55:aa:55:00:0f |
+       config:     0 */
     {"vswitchd",
      "041300d000000004000d000000000000fffffffe00000000d214397818430000683662720000000000000000"
      "0000000000000000000000040000000000000000000000000000000000000000000000000000000100000000"
      "aa55aa55000f0000703100000000000000000000000000000000000000000004000000000000000000000000"
      "0000000000000000000000000000000200000000aa55aa55000e000070320000000000000000000000000000"
      "0000000000000004000000000000000000000000000000000000000000000000"},
-    /* ovs-ofctl: OFPT_GROUP_MOD (OF1.3) (xid=0x6): | ADD group_id=1,type=all,bucket=actions=output:1,bucket=actions=output:2 */
+    /* ovs-ofctl: OFPT_GROUP_MOD (OF1.3) (xid=0x6): | ADD
+       group_id=1,type=all,bucket=actions=output:1,bucket=actions=output:2 */
     {"ofctl",
      "040f005000000006000000000000000100200000ffffffffffffffff00000000000000100000000100000000"
      "0000000000200000ffffffffffffffff0000000000000010000000020000000000000000"},
     /* ovs-ofctl: OFPT_BARRIER_REQUEST (OF1.3) (xid=0x7): */
-    {"ofctl",
-     "0414000800000007"},
+    {"ofctl", "0414000800000007"},
     /* ovs-vswitchd: OFPT_BARRIER_REPLY (OF1.3) (xid=0x7): */
-    {"vswitchd",
-     "0415000800000007"},
-    /* ovs-ofctl: OFPT_GROUP_MOD (OF1.3) (xid=0x6): | ADD group_id=2,type=select,bucket=weight:10,actions=output:1,bucket=weight:20,actions=push_vlan:0x8100,set_field:4 */
+    {"vswitchd", "0415000800000007"},
+    /* ovs-ofctl: OFPT_GROUP_MOD (OF1.3) (xid=0x6): | ADD
+       group_id=2,type=select,bucket=weight:10,actions=output:1,bucket=weight:20,actions=push_vlan:0x8100,set_field:4
+     */
     {"ofctl",
      "040f00680000000600000100000000020020000affffffffffffffff00000000000000100000000100000000"
      "0000000000380014ffffffffffffffff0000000000110008810000000019001080000c021005000000000000"
      "00000010000000020000000000000000"},
-    /* ovs-ofctl: OFPT_GROUP_MOD (OF1.3) (xid=0x6): | ADD group_id=3,type=indirect,bucket=actions=group:1 */
-    {"ofctl",
-     "040f002800000006000002000000000300180000ffffffffffffffff000000000016000800000001"},
-    /* ovs-ofctl: OFPT_GROUP_MOD (OF1.3) (xid=0x6): | ADD group_id=4,type=ff,bucket=watch_port:1,actions=output:1,bucket=watch_port:2,watch_group:1,actions=output:2 */
+    /* ovs-ofctl: OFPT_GROUP_MOD (OF1.3) (xid=0x6): | ADD
+       group_id=3,type=indirect,bucket=actions=group:1 */
+    {"ofctl", "040f002800000006000002000000000300180000ffffffffffffffff000000000016000800000001"},
+    /* ovs-ofctl: OFPT_GROUP_MOD (OF1.3) (xid=0x6): | ADD
+       group_id=4,type=ff,bucket=watch_port:1,actions=output:1,bucket=watch_port:2,watch_group:1,actions=output:2
+     */
     {"ofctl",
      "040f00500000000600000300000000040020000000000001ffffffff00000000000000100000000100000000"
      "000000000020000000000002000000010000000000000010000000020000000000000000"},
-    /* ovs-ofctl: OFPT_GROUP_MOD (OF1.3) (xid=0x6): | MOD group_id=3,type=indirect,bucket=actions=dec_ttl,output:2 */
+    /* ovs-ofctl: OFPT_GROUP_MOD (OF1.3) (xid=0x6): | MOD
+       group_id=3,type=indirect,bucket=actions=dec_ttl,output:2 */
     {"ofctl",
      "040f003800000006000102000000000300280000ffffffffffffffff00000000001800080000000000000010"
      "000000020000000000000000"},
-    /* ovs-ofctl: OFPT_METER_MOD (OF1.3) (xid=0x2): ADD meter=1 kbps burst stats bands= | type=drop rate=1000 burst_size=100 */
-    {"ofctl",
-     "041d0020000000020000000d0000000100010010000003e80000006400000000"},
+    /* ovs-ofctl: OFPT_METER_MOD (OF1.3) (xid=0x2): ADD meter=1 kbps burst stats bands= | type=drop
+       rate=1000 burst_size=100 */
+    {"ofctl", "041d0020000000020000000d0000000100010010000003e80000006400000000"},
     /* ovs-ofctl: OFPT_BARRIER_REQUEST (OF1.3) (xid=0x3): */
-    {"ofctl",
-     "0414000800000003"},
+    {"ofctl", "0414000800000003"},
     /* ovs-vswitchd: OFPT_BARRIER_REPLY (OF1.3) (xid=0x3): */
-    {"vswitchd",
-     "0415000800000003"},
+    {"vswitchd", "0415000800000003"},
     /* ovs-ofctl: OFPT_METER_MOD (OF1.3) (xid=0x2): ADD meter=2 pktps bands= | type=drop rate=50 */
-    {"ofctl",
-     "041d002000000002000000020000000200010010000000320000000000000000"},
-    /* ovs-ofctl: OFPT_METER_MOD (OF1.3) (xid=0x2): MOD meter=2 pktps stats bands= | type=drop rate=70 */
-    {"ofctl",
-     "041d0020000000020001000a0000000200010010000000460000000000000000"},
-    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD priority=100,ip,nw_src=10.0.0.1 actions=meter:1,group:2 */
+    {"ofctl", "041d002000000002000000020000000200010010000000320000000000000000"},
+    /* ovs-ofctl: OFPT_METER_MOD (OF1.3) (xid=0x2): MOD meter=2 pktps stats bands= | type=drop
+       rate=70 */
+    {"ofctl", "041d0020000000020001000a0000000200010010000000460000000000000000"},
+    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD priority=100,ip,nw_src=10.0.0.1
+       actions=meter:1,group:2 */
     {"ofctl",
      "040e006000000006000000000000000000000000000000000000000000000064ffffffffffffffffffffffff"
      "000000000001001280000a020800800016040a00000100000000000000060008000000010004001000000000"
      "0016000800000002"},
-    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD table:1 priority=5,udp,tp_dst=53 cookie:0x1234 idle:30 actions=output:1 */
+    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD table:1 priority=5,udp,tp_dst=53
+       cookie:0x1234 idle:30 actions=output:1 */
     {"ofctl",
      "040e006000000006000000000000123400000000000000000100001e00000005ffffffffffffffffffffffff"
      "000000000001001580000a020800800014011180002002003500000000040018000000000000001000000001"
      "0000000000000000"},
-    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD table:1 priority=6,arp,arp_tpa=10.1.1.0/24 actions=write_actions(output:2),goto_table:3 */
+    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD table:1 priority=6,arp,arp_tpa=10.1.1.0/24
+       actions=write_actions(output:2),goto_table:3 */
     {"ofctl",
      "040e006800000006000000000000000000000000000000000100000000000006ffffffffffffffffffffffff"
      "000000000001001680000a02080680002f080a010100ffffff00000000030018000000000000001000000002"
@@ -233,7 +255,8 @@ static const struct ofp_test_vector ovs_vectors[] = {
     {"ofctl",
      "04120038000000020001000000000000ff000000ffffffffffffffff00000000000000000000000000000000"
      "000000000001000400000000"},
-    /* ovs-vswitchd: OFPST_FLOW reply (OF1.3) (xid=0x2): | cookie=0x0, duration=0.041s, table=0, n_packets=0, n_bytes=0, priority=100,ip,nw_src=10.0.0.1 actions=meter:1,gr */
+    /* ovs-vswitchd: OFPST_FLOW reply (OF1.3) (xid=0x2): | cookie=0x0, duration=0.041s, table=0,
+       n_packets=0, n_bytes=0, priority=100,ip,nw_src=10.0.0.1 actions=meter:1,gr */
     {"vswitchd",
      "04130138000000020001000000000000006000000000000002719c4000640000000000000000000000000000"
      "00000000000000000000000000000000000000000001001280000a020800800016040a000001000000000000"
@@ -247,13 +270,14 @@ static const struct ofp_test_vector ovs_vectors[] = {
     {"ofctl",
      "04120038000000020002000000000000ff000000ffffffffffffffff00000000000000000000000000000000"
      "000000000001000400000000"},
-    /* ovs-vswitchd: OFPST_AGGREGATE reply (OF1.3) (xid=0x2): packet_count=0 byte_count=0 flow_count=3 */
+    /* ovs-vswitchd: OFPST_AGGREGATE reply (OF1.3) (xid=0x2): packet_count=0 byte_count=0
+       flow_count=3 */
     {"vswitchd",
      "04130028000000020002000000000000000000000000000000000000000000000000000300000000"},
     /* ovs-ofctl: OFPST_TABLE request (OF1.3) (xid=0x2): */
-    {"ofctl",
-     "04120010000000020003000000000000"},
-    /* ovs-vswitchd: OFPST_TABLE reply (OF1.3) (xid=0x2): | table 0: | active=1, lookup=8, matched=8 */
+    {"ofctl", "04120010000000020003000000000000"},
+    /* ovs-vswitchd: OFPST_TABLE reply (OF1.3) (xid=0x2): | table 0: | active=1, lookup=8, matched=8
+     */
     {"vswitchd",
      "041317e000000002000300000000000000000000000000010000000000000008000000000000000801000000"
      "0000000200000000000000000000000000000000020000000000000000000000000000000000000000000000"
@@ -395,9 +419,9 @@ static const struct ofp_test_vector ovs_vectors[] = {
      "000000000000000000000000fb0000000000000000000000000000000000000000000000fc00000000000000"
      "00000000000000000000000000000000fd0000000000000000000000000000000000000000000000"},
     /* ovs-ofctl: OFPST_PORT request (OF1.3) (xid=0x2): port_no=ANY */
-    {"ofctl",
-     "04120018000000020004000000000000ffffffff00000000"},
-    /* ovs-vswitchd: OFPST_PORT reply (OF1.3) (xid=0x2): 3 ports | port LOCAL: rx pkts=0, bytes=0, drop=?, errs=?, frame=?, over=?, crc=? | tx pkts=0, bytes=0, drop=?, err */
+    {"ofctl", "04120018000000020004000000000000ffffffff00000000"},
+    /* ovs-vswitchd: OFPST_PORT reply (OF1.3) (xid=0x2): 3 ports | port LOCAL: rx pkts=0, bytes=0,
+       drop=?, errs=?, frame=?, over=?, crc=? | tx pkts=0, bytes=0, drop=?, err */
     {"vswitchd",
      "04130160000000020004000000000000fffffffe000000000000000000000000000000000000000000000000"
      "000000000000000000000000ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
@@ -408,9 +432,9 @@ static const struct ofp_test_vector ovs_vectors[] = {
      "00000000000001a80000000000000022ffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
      "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff000003a10c751640"},
     /* ovs-ofctl: OFPST_PORT_DESC request (OF1.3) (xid=0x2): port=ANY */
-    {"ofctl",
-     "0412001000000002000d000000000000"},
-    /* ovs-vswitchd: OFPST_PORT_DESC reply (OF1.3) (xid=0x2): | 1(p1): addr:aa:55:aa:55:00:0f | config:     0 */
+    {"ofctl", "0412001000000002000d000000000000"},
+    /* ovs-vswitchd: OFPST_PORT_DESC reply (OF1.3) (xid=0x2): | 1(p1): addr:aa:55:aa:55:00:0f |
+       config:     0 */
     {"vswitchd",
      "041300d000000002000d000000000000fffffffe00000000d214397818430000683662720000000000000000"
      "0000000000000000000000040000000000000000000000000000000000000000000000000000000100000000"
@@ -418,9 +442,9 @@ static const struct ofp_test_vector ovs_vectors[] = {
      "0000000000000000000000000000000200000000aa55aa55000e000070320000000000000000000000000000"
      "0000000000000004000000000000000000000000000000000000000000000000"},
     /* ovs-ofctl: OFPST_DESC request (OF1.3) (xid=0x2): */
-    {"ofctl",
-     "04120010000000020000000000000000"},
-    /* ovs-vswitchd: OFPST_DESC reply (OF1.3) (xid=0x2): | Manufacturer: Nicira, Inc. | Hardware: Open vSwitch */
+    {"ofctl", "04120010000000020000000000000000"},
+    /* ovs-vswitchd: OFPST_DESC reply (OF1.3) (xid=0x2): | Manufacturer: Nicira, Inc. | Hardware:
+       Open vSwitch */
     {"vswitchd",
      "041304300000000200000000000000004e69636972612c20496e632e00000000000000000000000000000000"
      "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
@@ -448,9 +472,10 @@ static const struct ofp_test_vector ovs_vectors[] = {
      "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
      "00000000000000000000000000000000"},
     /* ovs-ofctl: OFPST_GROUP_DESC request (OF1.3) (xid=0x2): group_id=ALL */
-    {"ofctl",
-     "04120010000000020007000000000000"},
-    /* ovs-vswitchd: OFPST_GROUP_DESC reply (OF1.3) (xid=0x2): | group_id=3,type=indirect,bucket=actions=dec_ttl,output:2 | group_id=4,type=ff,bucket=watch_port:1,actions= */
+    {"ofctl", "04120010000000020007000000000000"},
+    /* ovs-vswitchd: OFPST_GROUP_DESC reply (OF1.3) (xid=0x2): |
+       group_id=3,type=indirect,bucket=actions=dec_ttl,output:2 |
+       group_id=4,type=ff,bucket=watch_port:1,actions= */
     {"vswitchd",
      "04130130000000020007000000000000003002000000000300280000ffffffffffffffff0000000000180008"
      "000000000000001000000002000000000000000000480300000000040020000000000001ffffffff00000000"
@@ -460,9 +485,10 @@ static const struct ofp_test_vector ovs_vectors[] = {
      "ffffffffffffffff000000000000001000000001000000000000000000380014ffffffffffffffff00000000"
      "00110008810000000019001080000c02100500000000000000000010000000020000000000000000"},
     /* ovs-ofctl: OFPST_GROUP request (OF1.3) (xid=0x6): group_id=ALL */
-    {"ofctl",
-     "04120018000000060006000000000000fffffffc00000000"},
-    /* ovs-vswitchd: OFPST_GROUP reply (OF1.3) (xid=0x6): | group_id=3,duration=0.264s,ref_count=0,packet_count=0,byte_count=0,bucket0:packet_count=0,byte_count=0 | group_ */
+    {"ofctl", "04120018000000060006000000000000fffffffc00000000"},
+    /* ovs-vswitchd: OFPST_GROUP reply (OF1.3) (xid=0x6): |
+       group_id=3,duration=0.264s,ref_count=0,packet_count=0,byte_count=0,bucket0:packet_count=0,byte_count=0
+       | group_ */
     {"vswitchd",
      "0413012000000006000600000000000000380000000000030000000000000000000000000000000000000000"
      "00000000000000000fbc52000000000000000000000000000000000000480000000000040000000000000000"
@@ -472,97 +498,89 @@ static const struct ofp_test_vector ovs_vectors[] = {
      "0000000200000001000000000000000000000000000000000000000000000000125bb5000000000000000000"
      "000000000000000000000000000000000000000000000000"},
     /* ovs-ofctl: OFPST_GROUP_FEATURES request (OF1.3) (xid=0x2): */
-    {"ofctl",
-     "04120010000000020008000000000000"},
+    {"ofctl", "04120010000000020008000000000000"},
     /* ovs-vswitchd: OFPST_GROUP_FEATURES reply (OF1.3) (xid=0x2): | Group table: | Types:  0xf */
     {"vswitchd",
      "041300380000000200080000000000000000000f00000007ffffff00ffffff00ffffff00ffffff0003ff8001"
      "03ff800103ff800103ff8001"},
     /* ovs-ofctl: OFPST_METER_CONFIG request (OF1.3) (xid=0x2): meter=all */
-    {"ofctl",
-     "0412001800000002000a000000000000ffffffff00000000"},
-    /* ovs-vswitchd: OFPST_METER_CONFIG reply (OF1.3) (xid=0x2): | meter=1 kbps burst stats bands= | type=drop rate=1000 burst_size=100 */
+    {"ofctl", "0412001800000002000a000000000000ffffffff00000000"},
+    /* ovs-vswitchd: OFPST_METER_CONFIG reply (OF1.3) (xid=0x2): | meter=1 kbps burst stats bands= |
+       type=drop rate=1000 burst_size=100 */
     {"vswitchd",
      "0413004000000002000a0000000000000018000d0000000100010010000003e800000064000000000018000a"
      "0000000200010010000000460000004600000000"},
     /* ovs-ofctl: OFPST_METER request (OF1.3) (xid=0x2): meter=all */
-    {"ofctl",
-     "04120018000000020009000000000000ffffffff00000000"},
-    /* ovs-vswitchd: OFPST_METER reply (OF1.3) (xid=0x2): | meter:1 flow_count:1 packet_in_count:0 byte_in_count:0 duration:0.202s bands: | 0: packet_count:0 byte_count:0 */
+    {"ofctl", "04120018000000020009000000000000ffffffff00000000"},
+    /* ovs-vswitchd: OFPST_METER reply (OF1.3) (xid=0x2): | meter:1 flow_count:1 packet_in_count:0
+       byte_in_count:0 duration:0.202s bands: | 0: packet_count:0 byte_count:0 */
     {"vswitchd",
      "0413008000000002000900000000000000000001003800000000000000000001000000000000000000000000"
      "00000000000000000c0a46800000000000000000000000000000000000000002003800000000000000000000"
      "00000000000000000000000000000000000000000bbdfb4000000000000000000000000000000000"},
     /* ovs-ofctl: OFPST_METER_FEATURES request (OF1.3) (xid=0x2): */
-    {"ofctl",
-     "0412001000000002000b000000000000"},
-    /* ovs-vswitchd: OFPST_METER_FEATURES reply (OF1.3) (xid=0x2): | max_meter:262144 max_bands:8 max_color:0 | band_types: drop */
-    {"vswitchd",
-     "0413002000000002000b00000000000000040000000000020000000f08000000"},
+    {"ofctl", "0412001000000002000b000000000000"},
+    /* ovs-vswitchd: OFPST_METER_FEATURES reply (OF1.3) (xid=0x2): | max_meter:262144 max_bands:8
+       max_color:0 | band_types: drop */
+    {"vswitchd", "0413002000000002000b00000000000000040000000000020000000f08000000"},
     /* ovs-vswitchd: OFPT_GET_CONFIG_REPLY (OF1.3) (xid=0x2): frags=normal miss_send_len=0 */
-    {"vswitchd",
-     "0408000c0000000200000000"},
+    {"vswitchd", "0408000c0000000200000000"},
     /* ovs-ofctl: OFPT_GET_CONFIG_REQUEST (OF1.3) (xid=0x2): */
-    {"ofctl",
-     "0407000800000002"},
+    {"ofctl", "0407000800000002"},
     /* ovs-ofctl: OFPT_SET_CONFIG (OF1.3) (xid=0x3): frags=drop miss_send_len=0 */
-    {"ofctl",
-     "0409000c0000000300010000"},
+    {"ofctl", "0409000c0000000300010000"},
     /* ovs-ofctl: OFPT_BARRIER_REQUEST (OF1.3) (xid=0x4): */
-    {"ofctl",
-     "0414000800000004"},
+    {"ofctl", "0414000800000004"},
     /* ovs-vswitchd: OFPT_BARRIER_REPLY (OF1.3) (xid=0x4): */
-    {"vswitchd",
-     "0415000800000004"},
+    {"vswitchd", "0415000800000004"},
     /* ovs-ofctl: OFPT_GET_CONFIG_REQUEST (OF1.3) (xid=0x5): */
-    {"ofctl",
-     "0407000800000005"},
+    {"ofctl", "0407000800000005"},
     /* ovs-vswitchd: OFPT_GET_CONFIG_REPLY (OF1.3) (xid=0x5): frags=drop miss_send_len=0 */
-    {"vswitchd",
-     "0408000c0000000500010000"},
-    /* ovs-ofctl: OFPT_PORT_MOD (OF1.3) (xid=0x4): port: 1: addr:aa:55:aa:55:00:0f | config: NO_PACKET_IN | mask:   NO_PACKET_IN */
-    {"ofctl",
-     "04100028000000040000000100000000aa55aa55000f000000000040000000400000000000000000"},
+    {"vswitchd", "0408000c0000000500010000"},
+    /* ovs-ofctl: OFPT_PORT_MOD (OF1.3) (xid=0x4): port: 1: addr:aa:55:aa:55:00:0f | config:
+       NO_PACKET_IN | mask:   NO_PACKET_IN */
+    {"ofctl", "04100028000000040000000100000000aa55aa55000f000000000040000000400000000000000000"},
     /* ovs-ofctl: OFPT_BARRIER_REQUEST (OF1.3) (xid=0x5): */
-    {"ofctl",
-     "0414000800000005"},
+    {"ofctl", "0414000800000005"},
     /* ovs-vswitchd: OFPT_BARRIER_REPLY (OF1.3) (xid=0x5): */
-    {"vswitchd",
-     "0415000800000005"},
-    /* ovs-vswitchd: OFPST_PORT_DESC reply (OF1.3) (xid=0x2): | 1(p1): addr:aa:55:aa:55:00:0f | config:     NO_PACKET_IN */
+    {"vswitchd", "0415000800000005"},
+    /* ovs-vswitchd: OFPST_PORT_DESC reply (OF1.3) (xid=0x2): | 1(p1): addr:aa:55:aa:55:00:0f |
+       config:     NO_PACKET_IN */
     {"vswitchd",
      "041300d000000002000d000000000000fffffffe00000000d214397818430000683662720000000000000000"
      "0000000000000000000000040000000000000000000000000000000000000000000000000000000100000000"
      "aa55aa55000f0000703100000000000000000000000000000000004000000004000000000000000000000000"
      "0000000000000000000000000000000200000000aa55aa55000e000070320000000000000000000000000000"
      "0000000000000004000000000000000000000000000000000000000000000000"},
-    /* ovs-ofctl: OFPT_PORT_MOD (OF1.3) (xid=0x4): port: 1: addr:aa:55:aa:55:00:0f | config: 0 | mask:   NO_PACKET_IN */
-    {"ofctl",
-     "04100028000000040000000100000000aa55aa55000f000000000000000000400000000000000000"},
-    /* ovs-ofctl: OFPT_PACKET_OUT (OF1.3) (xid=0x6): in_port=1 actions=output:2,CONTROLLER:65535 data_len=34 | ip,vlan_tci=0x0000,dl_src=00:01:02:03:04:05,dl_dst=ff:ff: */
+    /* ovs-ofctl: OFPT_PORT_MOD (OF1.3) (xid=0x4): port: 1: addr:aa:55:aa:55:00:0f | config: 0 |
+       mask:   NO_PACKET_IN */
+    {"ofctl", "04100028000000040000000100000000aa55aa55000f000000000000000000400000000000000000"},
+    /* ovs-ofctl: OFPT_PACKET_OUT (OF1.3) (xid=0x6): in_port=1 actions=output:2,CONTROLLER:65535
+       data_len=34 | ip,vlan_tci=0x0000,dl_src=00:01:02:03:04:05,dl_dst=ff:ff: */
     {"ofctl",
      "040d005a00000006ffffffff0000000100200000000000000000001000000002000000000000000000000010"
      "fffffffdffff000000000000ffffffffffff000102030405080045000014000000004000f90c7f0000017f00"
      "0001"},
-    /* ovs-ofctl: OFPT_PACKET_OUT (OF1.3) (xid=0x6): in_port=CONTROLLER actions=TABLE data_len=14 | arp,vlan_tci=0x0000,dl_src=00:01:02:03:04:05,dl_dst=ff:ff:ff:ff:ff:f */
+    /* ovs-ofctl: OFPT_PACKET_OUT (OF1.3) (xid=0x6): in_port=CONTROLLER actions=TABLE data_len=14 |
+       arp,vlan_tci=0x0000,dl_src=00:01:02:03:04:05,dl_dst=ff:ff:ff:ff:ff:f */
     {"ofctl",
      "040d003600000006fffffffffffffffd001000000000000000000010fffffff90000000000000000ffffffff"
      "ffff0001020304050806"},
     /* ovs-ofctl: OFPT_GROUP_MOD (OF1.3) (xid=0x6): | DEL group_id=3,type=all */
-    {"ofctl",
-     "040f0010000000060002000000000003"},
+    {"ofctl", "040f0010000000060002000000000003"},
     /* ovs-ofctl: OFPT_METER_MOD (OF1.3) (xid=0x2): DEL meter=2 bands= */
-    {"ofctl",
-     "041d0010000000020002000000000002"},
+    {"ofctl", "041d0010000000020002000000000002"},
     /* ovs-ofctl: OFPST_PORT request (OF1.3) (xid=0x2): port_no=1 */
-    {"ofctl",
-     "041200180000000200040000000000000000000100000000"},
-    /* ovs-vswitchd: OFPST_PORT reply (OF1.3) (xid=0x2): 1 ports | port  1: rx pkts=4, bytes=472, drop=?, errs=?, frame=?, over=?, crc=? | tx pkts=0, bytes=0, drop=?, errs */
+    {"ofctl", "041200180000000200040000000000000000000100000000"},
+    /* ovs-vswitchd: OFPST_PORT reply (OF1.3) (xid=0x2): 1 ports | port  1: rx pkts=4, bytes=472,
+       drop=?, errs=?, frame=?, over=?, crc=? | tx pkts=0, bytes=0, drop=?, errs */
     {"vswitchd",
      "0413008000000002000400000000000000000001000000000000000000000004000000000000000000000000"
      "000001d80000000000000000ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
      "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff000003a11af0f900"},
-    /* ovs-vswitchd: OFPST_GROUP_DESC reply (OF1.3) (xid=0x2): | group_id=4,type=ff,bucket=watch_port:1,actions=output:1,bucket=watch_port:2,watch_group:1,actions=output:2 */
+    /* ovs-vswitchd: OFPST_GROUP_DESC reply (OF1.3) (xid=0x2): |
+       group_id=4,type=ff,bucket=watch_port:1,actions=output:1,bucket=watch_port:2,watch_group:1,actions=output:2
+     */
     {"vswitchd",
      "0413010000000002000700000000000000480300000000040020000000000001ffffffff0000000000000010"
      "0000000100000000000000000020000000000002000000010000000000000010000000020000000000000000"
@@ -571,13 +589,13 @@ static const struct ofp_test_vector ovs_vectors[] = {
      "ffffffff000000000000001000000001000000000000000000380014ffffffffffffffff0000000000110008"
      "810000000019001080000c02100500000000000000000010000000020000000000000000"},
     /* ovs-ofctl: OFPST_TABLE_FEATURES request (OF1.3) (xid=0x4): */
-    {"ofctl",
-     "0412001000000004000c000000000000"},
+    {"ofctl", "0412001000000004000c000000000000"},
     /* ovs-ofctl: OFPST_FLOW request (OF1.3) (xid=0x6): table=1 udp */
     {"ofctl",
      "0412004000000006000100000000000001000000ffffffffffffffff000000000000000000001234ffffffff"
      "ffffffff0001000f80000a020800800014011100"},
-    /* ovs-vswitchd: OFPST_FLOW reply (OF1.3) (xid=0x6): | cookie=0x1234, duration=0.342s, table=1, n_packets=0, n_bytes=0, idle_timeout=30, priority=5,udp,tp_dst=53 actio */
+    /* ovs-vswitchd: OFPST_FLOW reply (OF1.3) (xid=0x6): | cookie=0x1234, duration=0.342s, table=1,
+       n_packets=0, n_bytes=0, idle_timeout=30, priority=5,udp,tp_dst=53 actio */
     {"vswitchd",
      "041300700000000600010000000000000060010000000000146281800005001e000000000000000000000000"
      "00001234000000000000000000000000000000000001001580000a0208008000140111800020020035000000"
@@ -586,67 +604,71 @@ static const struct ofp_test_vector ovs_vectors[] = {
     {"ofctl",
      "041200380000000600020000000000000100000000000002ffffffff00000000000000000000000000000000"
      "000000000001000400000000"},
-    /* ovs-vswitchd: OFPST_AGGREGATE reply (OF1.3) (xid=0x6): packet_count=0 byte_count=0 flow_count=1 */
+    /* ovs-vswitchd: OFPST_AGGREGATE reply (OF1.3) (xid=0x6): packet_count=0 byte_count=0
+       flow_count=1 */
     {"vswitchd",
      "04130028000000060002000000000000000000000000000000000000000000000000000100000000"},
     /* ovs-ofctl: OFPT_GROUP_MOD (OF1.3) (xid=0x6): | DEL group_id=4294967292,type=all */
-    {"ofctl",
-     "040f00100000000600020000fffffffc"},
+    {"ofctl", "040f00100000000600020000fffffffc"},
     /* ovs-ofctl: OFPT_METER_MOD (OF1.3) (xid=0x2): DEL meter=all bands= */
-    {"ofctl",
-     "041d00100000000200020000ffffffff"},
+    {"ofctl", "041d00100000000200020000ffffffff"},
     /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): DEL table:1 actions=drop */
     {"ofctl",
      "040e003800000006000000000000000000000000000000000103000000008000ffffffffffffffff00000004"
      "000000000001000400000000"},
     /* ovs-vswitchd: OFPT_ROLE_REPLY (OF1.3) (xid=0x3): role=primary generation_id=0 */
-    {"vswitchd",
-     "041900180000000300000002000000000000000000000000"},
-    /* ovs-vswitchd: OFPT_PACKET_IN (OF1.3) (xid=0x0): cookie=0x0 total_len=118 in_port=1 (via action) data_len=118 (unbuffered) | tcp,vlan_tci=0x0000,dl_src=00:01:02:03:0 */
+    {"vswitchd", "041900180000000300000002000000000000000000000000"},
+    /* ovs-vswitchd: OFPT_PACKET_IN (OF1.3) (xid=0x0): cookie=0x0 total_len=118 in_port=1 (via
+       action) data_len=118 (unbuffered) | tcp,vlan_tci=0x0000,dl_src=00:01:02:03:0 */
     {"vswitchd",
      "040a00a000000000ffffffff0076010000000000000000000001000c8000000400000001000000000000000a"
      "0b0c0d0e000102030405080045000068000000004006668e0a0000010a00000203e800500000000000000000"
      "50000000b3660000000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20212223"
      "2425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"},
-    /* ovs-vswitchd: OFPT_PACKET_IN (OF1.3) (xid=0x0): cookie=0x0 total_len=106 in_port=2 (via action) data_len=106 (unbuffered) | udp,vlan_tci=0x0000,dl_src=00:01:02:03:0 */
+    /* ovs-vswitchd: OFPT_PACKET_IN (OF1.3) (xid=0x0): cookie=0x0 total_len=106 in_port=2 (via
+       action) data_len=106 (unbuffered) | udp,vlan_tci=0x0000,dl_src=00:01:02:03:0 */
     {"vswitchd",
      "040a009400000000ffffffff006a010000000000000000000001000c8000000400000002000000000000000a"
      "0b0c0d0f00010203040608004500005c000000004011668b0a0000030a00000403e800350048033700010203"
      "0405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f"
      "303132333435363738393a3b3c3d3e3f"},
-    /* ovs-vswitchd: OFPT_PORT_STATUS (OF1.3) (xid=0x0): MOD: 1(p1): addr:aa:55:aa:55:00:0f | config:     PORT_DOWN | state:      0 */
+    /* ovs-vswitchd: OFPT_PORT_STATUS (OF1.3) (xid=0x0): MOD: 1(p1): addr:aa:55:aa:55:00:0f |
+       config:     PORT_DOWN | state:      0 */
     {"vswitchd",
      "040c00500000000002000000000000000000000100000000aa55aa55000f0000703100000000000000000000"
      "000000000000000100000000000000000000000000000000000000000000000000000000"},
-    /* ovs-vswitchd: OFPT_PORT_STATUS (OF1.3) (xid=0x0): MOD: 1(p1): addr:aa:55:aa:55:00:0f | config:     PORT_DOWN | state:      LINK_DOWN */
+    /* ovs-vswitchd: OFPT_PORT_STATUS (OF1.3) (xid=0x0): MOD: 1(p1): addr:aa:55:aa:55:00:0f |
+       config:     PORT_DOWN | state:      LINK_DOWN */
     {"vswitchd",
      "040c00500000000002000000000000000000000100000000aa55aa55000f0000703100000000000000000000"
      "000000000000000100000001000000000000000000000000000000000000000000000000"},
-    /* ovs-vswitchd: OFPT_PORT_STATUS (OF1.3) (xid=0x0): MOD: 1(p1): addr:aa:55:aa:55:00:0f | config:     0 | state:      LINK_DOWN */
+    /* ovs-vswitchd: OFPT_PORT_STATUS (OF1.3) (xid=0x0): MOD: 1(p1): addr:aa:55:aa:55:00:0f |
+       config:     0 | state:      LINK_DOWN */
     {"vswitchd",
      "040c00500000000002000000000000000000000100000000aa55aa55000f0000703100000000000000000000"
      "000000000000000000000001000000000000000000000000000000000000000000000000"},
-    /* ovs-vswitchd: OFPT_PORT_STATUS (OF1.3) (xid=0x0): MOD: 1(p1): addr:aa:55:aa:55:00:0f | config:     0 | state:      LIVE */
+    /* ovs-vswitchd: OFPT_PORT_STATUS (OF1.3) (xid=0x0): MOD: 1(p1): addr:aa:55:aa:55:00:0f |
+       config:     0 | state:      LIVE */
     {"vswitchd",
      "040c00500000000002000000000000000000000100000000aa55aa55000f0000703100000000000000000000"
      "000000000000000000000004000000000000000000000000000000000000000000000000"},
-    /* ovs-vswitchd: OFPT_FLOW_REMOVED (OF1.3) (xid=0x0): priority=70,icmp reason=hard table_id=0 cookie:0xabc duration1.126s idle0 hard1 pkts0 bytes0 */
+    /* ovs-vswitchd: OFPT_FLOW_REMOVED (OF1.3) (xid=0x0): priority=70,icmp reason=hard table_id=0
+       cookie:0xabc duration1.126s idle0 hard1 pkts0 bytes0 */
     {"vswitchd",
      "040b0040000000000000000000000abc004601000000000107829b8000000001000000000000000000000000"
      "000000000001000f80000a020800800014010100"},
     /* ovs-ofctl: OFPT_FEATURES_REQUEST (OF1.3) (xid=0x2): (show) */
-    {"ofctl",
-     "0405000800000002"},
+    {"ofctl", "0405000800000002"},
     /* ovs-vswitchd: OFPT_FEATURES_REPLY (OF1.3) (xid=0x2): dpid:0000d21439781843 | n_tables:254,
      * n_buffers:0 | capabilities: FLOW_STATS TABLE_STATS PORT_STATS GROUP_STATS QUEUE_STATS */
-    {"vswitchd",
-     "04060020000000020000d2143978184300000000fe0000000000004f00000000"},
+    {"vswitchd", "04060020000000020000d2143978184300000000fe0000000000004f00000000"},
 };
 
 /* Sent by ovs-ofctl for "set_field:0xf/0xff->metadata": a masked set-field, which OpenFlow 1.3
  * can only say with a Nicira extension action (NXAST_REG_LOAD2); sluice refuses it. */
 static const struct ofp_test_vector ovs_rejected_vectors[] = {
-    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD ip actions=set_field:0x10->tun_id,load:0xf->OXM_OF_METADATA[0..7],output:1 */
+    /* ovs-ofctl: OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD ip
+       actions=set_field:0x10->tun_id,load:0xf->OXM_OF_METADATA[0..7],output:1 */
     {"ofctl",
      "040e008000000006000000000000000000000000000000000000000000008000ffffffffffffffffffffffff"
      "000000000001000a80000a02080000000000000000040040000000000019001080004c080000000000000010"

@@ -40,8 +40,7 @@ static uint16_t be16(const uint8_t *p)
 
 /* One message decoded into a heap copy of exactly its size, so that AddressSanitizer sees
  * any read past its end. */
-static int decode_exact(const uint8_t *data, size_t len, struct ofp_msg *msg,
-                        struct ofp_err *err)
+static int decode_exact(const uint8_t *data, size_t len, struct ofp_msg *msg, struct ofp_err *err)
 {
     uint8_t *copy = malloc(len ? len : 1);
     assert_non_null(copy);
@@ -197,19 +196,19 @@ static void test_ovs_vectors_roundtrip(void **state)
             size_t at = 0;
             while (at < n && at < b.len && b.data[at] == buf[at])
                 at++;
-            fail_msg("vector %zu (%s, %s): re-encoded %zu bytes vs %zu, first difference at %zu",
-                     i, ovs_vectors[i].source, ofp_type_name(msg->h.type), b.len, n, at);
+            fail_msg("vector %zu (%s, %s): re-encoded %zu bytes vs %zu, first difference at %zu", i,
+                     ovs_vectors[i].source, ofp_type_name(msg->h.type), b.len, n, at);
         }
         ofp_buf_uninit(&b);
     }
     /* The capture covers what it claims to. */
-    static const uint8_t want[] = {OFPT_FEATURES_REQUEST, OFPT_FEATURES_REPLY, OFPT_GET_CONFIG_REQUEST,
-                                   OFPT_GET_CONFIG_REPLY, OFPT_SET_CONFIG, OFPT_PACKET_IN,
-                                   OFPT_FLOW_REMOVED, OFPT_PORT_STATUS, OFPT_PACKET_OUT,
-                                   OFPT_FLOW_MOD, OFPT_GROUP_MOD, OFPT_PORT_MOD,
-                                   OFPT_MULTIPART_REQUEST, OFPT_MULTIPART_REPLY,
-                                   OFPT_BARRIER_REQUEST, OFPT_BARRIER_REPLY, OFPT_ROLE_REPLY,
-                                   OFPT_METER_MOD};
+    static const uint8_t want[] = {
+        OFPT_FEATURES_REQUEST,  OFPT_FEATURES_REPLY,  OFPT_GET_CONFIG_REQUEST,
+        OFPT_GET_CONFIG_REPLY,  OFPT_SET_CONFIG,      OFPT_PACKET_IN,
+        OFPT_FLOW_REMOVED,      OFPT_PORT_STATUS,     OFPT_PACKET_OUT,
+        OFPT_FLOW_MOD,          OFPT_GROUP_MOD,       OFPT_PORT_MOD,
+        OFPT_MULTIPART_REQUEST, OFPT_MULTIPART_REPLY, OFPT_BARRIER_REQUEST,
+        OFPT_BARRIER_REPLY,     OFPT_ROLE_REPLY,      OFPT_METER_MOD};
     for (size_t i = 0; i < sizeof want; i++)
         if (!(seen_types & (1u << want[i])))
             fail_msg("no vector of %s", ofp_type_name(want[i]));
@@ -244,8 +243,7 @@ static void test_ovs_vectors_truncated(void **state)
             }
             assert_int_equal(ret, -EPROTO);
             if (!ofp_error_code_name(err.type, err.code))
-                fail_msg("vector %zu cut to %zu: unnamed error %u/%u", i, len, err.type,
-                         err.code);
+                fail_msg("vector %zu cut to %zu: unnamed error %u/%u", i, len, err.type, err.code);
             assert_true(err.msg[0] != '\0');
             rejected++;
         }
@@ -584,9 +582,8 @@ static const struct rejection rejections[] = {
      "040f005000000077000002000000000100200000ffffffffffffffff000000000000001000000001"
      "000000000000000000200000ffffffffffffffff0000000000000010000000020000000000000000",
      OFPET_GROUP_MOD_FAILED, OFPGMFC_INVALID_GROUP},
-    {"g_indirect_0",
-     "040f0010000000770000020000000001",
-     OFPET_GROUP_MOD_FAILED, OFPGMFC_INVALID_GROUP},
+    {"g_indirect_0", "040f0010000000770000020000000001", OFPET_GROUP_MOD_FAILED,
+     OFPGMFC_INVALID_GROUP},
     {"g_weight_all",
      "040f003000000077000000000000000100200005ffffffffffffffff000000000000001000000001"
      "0000000000000000",
@@ -604,8 +601,7 @@ static const struct rejection rejections[] = {
      "040f00300000007700000000fffffffc00200000ffffffffffffffff000000000000001000000001"
      "0000000000000000",
      OFPET_GROUP_MOD_FAILED, OFPGMFC_INVALID_GROUP},
-    {"g_bucket_len",
-     "040f002000000077000000000000000100080000ffffffffffffffff00000000",
+    {"g_bucket_len", "040f002000000077000000000000000100080000ffffffffffffffff00000000",
      OFPET_GROUP_MOD_FAILED, OFPGMFC_BAD_BUCKET},
     /* ovs-vswitchd accepts it */
     {"g_watch_bad",
@@ -616,40 +612,28 @@ static const struct rejection rejections[] = {
      "040f003000000077000000000000000100200000ffffffffffffffff0000000000000010ffffffff"
      "0000000000000000",
      OFPET_BAD_ACTION, OFPBAC_BAD_OUT_PORT},
-    {"mm_bad_command",
-     "041d002000000077000300010000000100010010000003e80000000000000000",
+    {"mm_bad_command", "041d002000000077000300010000000100010010000003e80000000000000000",
      OFPET_METER_MOD_FAILED, OFPMMFC_BAD_COMMAND},
-    {"mm_bad_flags",
-     "041d002000000077000000030000000100010010000003e80000000000000000",
+    {"mm_bad_flags", "041d002000000077000000030000000100010010000003e80000000000000000",
      OFPET_METER_MOD_FAILED, OFPMMFC_BAD_FLAGS},
-    {"mm_unknown_flags",
-     "041d002000000077000000110000000100010010000003e80000000000000000",
+    {"mm_unknown_flags", "041d002000000077000000110000000100010010000003e80000000000000000",
      OFPET_METER_MOD_FAILED, OFPMMFC_BAD_FLAGS},
-    {"mm_rate0",
-     "041d002000000077000000010000000100010010000000000000000000000000",
+    {"mm_rate0", "041d002000000077000000010000000100010010000000000000000000000000",
      OFPET_METER_MOD_FAILED, OFPMMFC_BAD_RATE},
-    {"mm_id0",
-     "041d002000000077000000010000000000010010000003e80000000000000000",
+    {"mm_id0", "041d002000000077000000010000000000010010000003e80000000000000000",
      OFPET_METER_MOD_FAILED, OFPMMFC_INVALID_METER},
-    {"mm_id_all_add",
-     "041d00200000007700000001ffffffff00010010000003e80000000000000000",
+    {"mm_id_all_add", "041d00200000007700000001ffffffff00010010000003e80000000000000000",
      OFPET_METER_MOD_FAILED, OFPMMFC_INVALID_METER},
-    {"mm_dscp",
-     "041d002000000077000000010000000100020010000003e80000000001000000",
+    {"mm_dscp", "041d002000000077000000010000000100020010000003e80000000001000000",
      OFPET_METER_MOD_FAILED, OFPMMFC_BAD_BAND},
     /* ovs-vswitchd: OFPBRC_BAD_LEN */
-    {"mm_band_len",
-     "041d001c000000770000000100000001000100080000000100000000",
+    {"mm_band_len", "041d001c000000770000000100000001000100080000000100000000",
      OFPET_METER_MOD_FAILED, OFPMMFC_BAD_BAND},
-    {"c_set_config_flags",
-     "0409000c0000007700040080",
-     OFPET_SWITCH_CONFIG_FAILED, OFPSCFC_BAD_FLAGS},
-    {"c_set_config_len",
-     "04090010000000770000008000000000",
-     OFPET_BAD_REQUEST, OFPBRC_BAD_LEN},
-    {"r_bad_role",
-     "041800180000007700000004000000000000000000000000",
-     OFPET_ROLE_REQUEST_FAILED, OFPRRFC_BAD_ROLE},
+    {"c_set_config_flags", "0409000c0000007700040080", OFPET_SWITCH_CONFIG_FAILED,
+     OFPSCFC_BAD_FLAGS},
+    {"c_set_config_len", "04090010000000770000008000000000", OFPET_BAD_REQUEST, OFPBRC_BAD_LEN},
+    {"r_bad_role", "041800180000007700000004000000000000000000000000", OFPET_ROLE_REQUEST_FAILED,
+     OFPRRFC_BAD_ROLE},
     {"p_portmod_port",
      "0410002800000077ffffff0000000000000000000000000000000000000000010000000000000000",
      OFPET_PORT_MOD_FAILED, OFPPMFC_BAD_PORT},
@@ -657,27 +641,15 @@ static const struct rejection rejections[] = {
     {"p_portmod_config",
      "04100028000000770000000100000000000000000000000000000100000001000000000000000000",
      OFPET_PORT_MOD_FAILED, OFPPMFC_BAD_CONFIG},
-    {"mp_unknown",
-     "04120010000000770063000000000000",
-     OFPET_BAD_REQUEST, OFPBRC_BAD_MULTIPART},
-    {"mp_desc_body",
-     "041200180000007700000000000000000000000000000000",
+    {"mp_unknown", "04120010000000770063000000000000", OFPET_BAD_REQUEST, OFPBRC_BAD_MULTIPART},
+    {"mp_desc_body", "041200180000007700000000000000000000000000000000", OFPET_BAD_REQUEST,
+     OFPBRC_BAD_LEN},
+    {"mp_port_len", "0412001400000077000400000000000000000000", OFPET_BAD_REQUEST, OFPBRC_BAD_LEN},
+    {"mp_flow_short", "0412002000000077000100000000000000000000000000000000000000000000",
      OFPET_BAD_REQUEST, OFPBRC_BAD_LEN},
-    {"mp_port_len",
-     "0412001400000077000400000000000000000000",
-     OFPET_BAD_REQUEST, OFPBRC_BAD_LEN},
-    {"mp_flow_short",
-     "0412002000000077000100000000000000000000000000000000000000000000",
-     OFPET_BAD_REQUEST, OFPBRC_BAD_LEN},
-    {"h_version",
-     "0314000800000009",
-     OFPET_BAD_REQUEST, OFPBRC_BAD_VERSION},
-    {"h_unknown_type",
-     "0428000800000077",
-     OFPET_BAD_REQUEST, OFPBRC_BAD_TYPE},
-    {"h_barrier_body",
-     "04140010000000770000000000000000",
-     OFPET_BAD_REQUEST, OFPBRC_BAD_LEN},
+    {"h_version", "0314000800000009", OFPET_BAD_REQUEST, OFPBRC_BAD_VERSION},
+    {"h_unknown_type", "0428000800000077", OFPET_BAD_REQUEST, OFPBRC_BAD_TYPE},
+    {"h_barrier_body", "04140010000000770000000000000000", OFPET_BAD_REQUEST, OFPBRC_BAD_LEN},
     {"po_in_port",
      "040d002800000077fffffffffffffff0001000000000000000000010000000010000000000000000",
      OFPET_BAD_REQUEST, OFPBRC_BAD_PORT},
@@ -685,36 +657,27 @@ static const struct rejection rejections[] = {
      "040d002800000077ffffffff00000001004000000000000000000010000000010000000000000000",
      OFPET_BAD_REQUEST, OFPBRC_BAD_LEN},
     /* ovs-vswitchd accepts it */
-    {"h_table_mod",
-     "04110010000000770000000000000000",
-     OFPET_BAD_REQUEST, OFPBRC_BAD_TYPE},
+    {"h_table_mod", "04110010000000770000000000000000", OFPET_BAD_REQUEST, OFPBRC_BAD_TYPE},
     /* ovs-vswitchd: OFPBRC_BAD_LEN */
-    {"h_experimenter",
-     "040400180000007700002320000000100000000000000000",
-     OFPET_BAD_REQUEST, OFPBRC_BAD_EXPERIMENTER},
+    {"h_experimenter", "040400180000007700002320000000100000000000000000", OFPET_BAD_REQUEST,
+     OFPBRC_BAD_EXPERIMENTER},
     /* ovs-vswitchd accepts it */
-    {"mp_queue",
-     "04120018000000770005000000000000ffffffffffffffff",
-     OFPET_BAD_REQUEST, OFPBRC_BAD_MULTIPART},
+    {"mp_queue", "04120018000000770005000000000000ffffffffffffffff", OFPET_BAD_REQUEST,
+     OFPBRC_BAD_MULTIPART},
     /* ovs-vswitchd: OFPBRC_BAD_EXP_TYPE */
-    {"mp_experimenter",
-     "0412001800000077ffff0000000000000000232000000000",
-     OFPET_BAD_REQUEST, OFPBRC_BAD_EXPERIMENTER},
+    {"mp_experimenter", "0412001800000077ffff0000000000000000232000000000", OFPET_BAD_REQUEST,
+     OFPBRC_BAD_EXPERIMENTER},
     /* ovs-vswitchd answers an experimenter error */
     {"mp_tf_set",
      "0412005000000077000c000000000000004000000000000074000000000000000000000000000000"
      "0000000000000000000000000000000000000000000000000000000000000000000000000000000a",
      OFPET_TABLE_FEATURES_FAILED, OFPTFFC_EPERM},
     /* ovs-vswitchd accepts it */
-    {"mp_portstats_port",
-     "04120018000000770004000000000000ffffff0000000000",
-     OFPET_BAD_REQUEST, OFPBRC_BAD_PORT},
-    {"p_portmod_len",
-     "041000240000007700000001000000000000000000000000000000000000000100000000",
+    {"mp_portstats_port", "04120018000000770004000000000000ffffff0000000000", OFPET_BAD_REQUEST,
+     OFPBRC_BAD_PORT},
+    {"p_portmod_len", "041000240000007700000001000000000000000000000000000000000000000100000000",
      OFPET_BAD_REQUEST, OFPBRC_BAD_LEN},
-    {"e_error_short",
-     "0401000a000000770001",
-     OFPET_BAD_REQUEST, OFPBRC_BAD_LEN},
+    {"e_error_short", "0401000a000000770001", OFPET_BAD_REQUEST, OFPBRC_BAD_LEN},
     {"ps_short",
      "040c0044000000770000000000000000000000000000000000000000000000000000000000000000"
      "00000000000000000000000000000000000000000000000000000000",
@@ -725,8 +688,7 @@ static const struct rejection rejections[] = {
      "000000000000000000010004000000000000000000000000",
      OFPET_BAD_REQUEST, OFPBRC_BAD_LEN},
     /* ovs-vswitchd: OFPBRC_BAD_TYPE */
-    {"pi_nopad",
-     "040a002000000077ffffffff0000000000000000000000000001000400000000",
+    {"pi_nopad", "040a002000000077ffffffff0000000000000000000000000001000400000000",
      OFPET_BAD_REQUEST, OFPBRC_BAD_LEN},
     /* ovs-vswitchd: OFPGMFC_GROUP_EXISTS */
     {"g_ff_watch_group",
@@ -915,8 +877,10 @@ static void test_hello(void **state)
     assert_int_equal(ofp_decode_hello(buf, n, &h, &err), 0);
     assert_int_equal(h.version_bitmap, 0);
     /* Unknown elements are skipped; a bitmap after one is found; a longer bitmap works. */
-    n = unhex("040000200000000100070006aabb0000" "0001000c0000001000000000" "00000000", buf,
-              sizeof buf);
+    n = unhex("040000200000000100070006aabb0000"
+              "0001000c0000001000000000"
+              "00000000",
+              buf, sizeof buf);
     assert_int_equal(ofp_decode_hello(buf, n, &h, &err), 0);
     assert_int_equal(h.version_bitmap, 0x10);
     /* An element overrunning the message. */
@@ -1061,8 +1025,8 @@ static void test_multipart_lists_roundtrip(void **state)
 
     /* Each list type: build entries from host structs, decode them back, compare. */
     for (int t = 0; t < 9; t++) {
-        static const uint16_t types[] = {OFPMP_TABLE, OFPMP_PORT_STATS, OFPMP_PORT_DESC,
-                                         OFPMP_GROUP, OFPMP_GROUP_DESC, OFPMP_METER,
+        static const uint16_t types[] = {OFPMP_TABLE,        OFPMP_PORT_STATS,     OFPMP_PORT_DESC,
+                                         OFPMP_GROUP,        OFPMP_GROUP_DESC,     OFPMP_METER,
                                          OFPMP_METER_CONFIG, OFPMP_TABLE_FEATURES, OFPMP_FLOW};
         uint16_t type = types[t];
         memset(in, 0, sizeof *in);
@@ -1133,8 +1097,8 @@ static void test_multipart_lists_roundtrip(void **state)
             for (int i = 3; i < 255; i++)
                 in->tf.next_tables[0][i / 8] |= (uint8_t)(1 << (i % 8));
             memcpy(in->tf.next_tables[1], in->tf.next_tables[0], 32);
-            in->tf.apply_actions[0] = in->tf.apply_actions[1] = (1u << OFPAT_OUTPUT) |
-                                                                (1u << OFPAT_SET_FIELD);
+            in->tf.apply_actions[0] = in->tf.apply_actions[1] =
+                (1u << OFPAT_OUTPUT) | (1u << OFPAT_SET_FIELD);
             in->tf.write_actions[1] = 1u << OFPAT_GROUP;
             in->tf.match = (1ull << 0) | (1ull << 5) | (1ull << 11) | (1ull << 38);
             in->tf.match_masked = (1ull << 11) | (1ull << 38);
@@ -1277,8 +1241,8 @@ static void test_single_entry_replies(void **state)
 
     ofp_buf_clear(&b);
     m->mp_reply.type = OFPMP_AGGREGATE;
-    m->mp_reply.aggregate = (struct ofp_aggregate_stats){.packet_count = 1, .byte_count = 2,
-                                                         .flow_count = 3};
+    m->mp_reply.aggregate =
+        (struct ofp_aggregate_stats){.packet_count = 1, .byte_count = 2, .flow_count = 3};
     assert_int_equal(ofp_encode(&b, m, NULL), 0);
     assert_int_equal(ofp_decode(b.data, b.len, back, NULL), 0);
     assert_int_equal(back->mp_reply.aggregate.flow_count, 3);
@@ -1317,10 +1281,10 @@ static void test_multipart_requests(void **state)
     struct ofp_msg *m = new_msg(), *back = new_msg();
     struct ofp_buf b;
     ofp_buf_init(&b);
-    static const uint16_t types[] = {OFPMP_DESC,  OFPMP_FLOW,         OFPMP_AGGREGATE,
-                                     OFPMP_TABLE, OFPMP_PORT_STATS,   OFPMP_PORT_DESC,
-                                     OFPMP_GROUP, OFPMP_GROUP_DESC,   OFPMP_GROUP_FEATURES,
-                                     OFPMP_METER, OFPMP_METER_CONFIG, OFPMP_METER_FEATURES,
+    static const uint16_t types[] = {OFPMP_DESC,          OFPMP_FLOW,         OFPMP_AGGREGATE,
+                                     OFPMP_TABLE,         OFPMP_PORT_STATS,   OFPMP_PORT_DESC,
+                                     OFPMP_GROUP,         OFPMP_GROUP_DESC,   OFPMP_GROUP_FEATURES,
+                                     OFPMP_METER,         OFPMP_METER_CONFIG, OFPMP_METER_FEATURES,
                                      OFPMP_TABLE_FEATURES};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
         memset(m, 0, sizeof *m);
@@ -1400,9 +1364,13 @@ static void test_messages_roundtrip(void **state)
 
     memset(m, 0, sizeof *m);
     m->h = (struct ofp_header){.type = OFPT_PACKET_IN, .xid = 0};
-    m->packet_in = (struct ofp_packet_in){.buffer_id = OFP_NO_BUFFER, .total_len = 60,
-                                          .reason = OFPR_NO_MATCH, .table_id = 2,
-                                          .cookie = ~0ull, .data = pkt, .data_len = sizeof pkt};
+    m->packet_in = (struct ofp_packet_in){.buffer_id = OFP_NO_BUFFER,
+                                          .total_len = 60,
+                                          .reason = OFPR_NO_MATCH,
+                                          .table_id = 2,
+                                          .cookie = ~0ull,
+                                          .data = pkt,
+                                          .data_len = sizeof pkt};
     flow_match_set_field(&m->packet_in.match, &flow_fields[FF_IN_PORT], 3, 0xffffffff);
     flow_match_set_field(&m->packet_in.match, &flow_fields[FF_TUN_ID], 77, ~0ull);
     roundtrip_msg(m);
@@ -1420,10 +1388,14 @@ static void test_messages_roundtrip(void **state)
 
     memset(m, 0, sizeof *m);
     m->h = (struct ofp_header){.type = OFPT_FLOW_REMOVED, .xid = 0};
-    m->flow_removed = (struct ofp_flow_removed){.cookie = 0xabc, .priority = 70,
-                                                .reason = OFPRR_HARD_TIMEOUT, .table_id = 1,
-                                                .duration_sec = 1, .duration_nsec = 5,
-                                                .hard_timeout = 1, .packet_count = 2,
+    m->flow_removed = (struct ofp_flow_removed){.cookie = 0xabc,
+                                                .priority = 70,
+                                                .reason = OFPRR_HARD_TIMEOUT,
+                                                .table_id = 1,
+                                                .duration_sec = 1,
+                                                .duration_nsec = 5,
+                                                .hard_timeout = 1,
+                                                .packet_count = 2,
                                                 .byte_count = 3};
     flow_match_set_field(&m->flow_removed.match, &flow_fields[FF_ETH_TYPE], 0x86dd, 0xffff);
     roundtrip_msg(m);
@@ -1439,16 +1411,15 @@ static void test_messages_roundtrip(void **state)
 
     memset(m, 0, sizeof *m);
     m->h = (struct ofp_header){.type = OFPT_PORT_MOD, .xid = 3};
-    m->port_mod = (struct ofp_port_mod){.port_no = 1, .config = OFPPC_NO_PACKET_IN,
-                                        .mask = OFPPC_NO_PACKET_IN | OFPPC_PORT_DOWN};
+    m->port_mod = (struct ofp_port_mod){
+        .port_no = 1, .config = OFPPC_NO_PACKET_IN, .mask = OFPPC_NO_PACKET_IN | OFPPC_PORT_DOWN};
     roundtrip_msg(m);
 
     memset(m, 0, sizeof *m);
     m->h = (struct ofp_header){.type = OFPT_FEATURES_REPLY, .xid = 3};
     m->features = (struct ofp_switch_features){.datapath_id = 0x0000020000000001ull,
                                                .n_tables = 254,
-                                               .capabilities = OFPC_FLOW_STATS |
-                                                               OFPC_PORT_STATS};
+                                               .capabilities = OFPC_FLOW_STATS | OFPC_PORT_STATS};
     roundtrip_msg(m);
 
     for (uint8_t t = OFPT_GET_CONFIG_REPLY; t <= OFPT_SET_CONFIG; t++) {
@@ -1478,8 +1449,8 @@ static void test_messages_roundtrip(void **state)
     }
     memset(m, 0, sizeof *m);
     m->h = (struct ofp_header){.type = OFPT_ERROR, .xid = 3};
-    m->error = (struct ofp_error_msg){.type = OFPET_EXPERIMENTER, .code = 7,
-                                      .experimenter = 0x2320, .data = pkt, .data_len = 10};
+    m->error = (struct ofp_error_msg){
+        .type = OFPET_EXPERIMENTER, .code = 7, .experimenter = 0x2320, .data = pkt, .data_len = 10};
     roundtrip_msg(m);
     memset(m, 0, sizeof *m);
     m->h = (struct ofp_header){.type = OFPT_HELLO, .xid = 3};
@@ -1517,8 +1488,8 @@ static void test_messages_roundtrip(void **state)
     m->meter_mod.meter.flags = OFPMF_PKTPS | OFPMF_STATS;
     m->meter_mod.meter.n_bands = 2;
     m->meter_mod.meter.bands[0] = (struct ofp_meter_band){.type = OFPMBT_DROP, .rate = 50};
-    m->meter_mod.meter.bands[1] = (struct ofp_meter_band){.type = OFPMBT_DROP, .rate = 500,
-                                                          .burst_size = 10};
+    m->meter_mod.meter.bands[1] =
+        (struct ofp_meter_band){.type = OFPMBT_DROP, .rate = 500, .burst_size = 10};
     roundtrip_msg(m);
     m->meter_mod.command = OFPMC_DELETE;
     m->meter_mod.meter.meter_id = OFPM_ALL;

@@ -371,7 +371,10 @@ static void test_match_errors(void **state)
             continue;
         RESET();
         uint8_t v[16] = {0};
-        size_t wl = f->n_bytes > 8 ? 16 : (id == FF_ARP_OP ? 2 : id == FF_VLAN_PCP ? 1 : f->n_bytes);
+        size_t wl = f->n_bytes > 8 ? 16
+                                   : (id == FF_ARP_OP     ? 2
+                                      : id == FF_VLAN_PCP ? 1
+                                                          : f->n_bytes);
         if (id == FF_NW_TTL)
             raw_oxm(&r, 0x0001, 29, false, v, 1);
         else if (id == FF_TCP_FLAGS) {
@@ -586,8 +589,7 @@ static void test_actions_roundtrip(void **state)
     struct dp_action a[8];
     memset(a, 0, sizeof a);
     a[0] = (struct dp_action){.type = DP_ACT_OUTPUT, .port = 2};
-    a[1] = (struct dp_action){.type = DP_ACT_CONTROLLER, .port = DP_OFPORT_CONTROLLER,
-                              .arg = 200};
+    a[1] = (struct dp_action){.type = DP_ACT_CONTROLLER, .port = DP_OFPORT_CONTROLLER, .arg = 200};
     a[2] = (struct dp_action){.type = DP_ACT_GROUP, .port = 7};
     a[3] = (struct dp_action){.type = DP_ACT_PUSH_VLAN, .arg = 0x88a8};
     a[4] = (struct dp_action){.type = DP_ACT_POP_VLAN};
@@ -632,7 +634,8 @@ static void test_vlan_actions_encode(void **state)
     assert_int_equal(ofp_actions_encode(&b, a, 3, NULL), 0);
     /* ovs-ofctl: in_port=3,actions=mod_vlan_vid:100,mod_vlan_pcp:3 */
     uint8_t want[64];
-    size_t n = unhex("0011000881000000" "0019001080000c021064000000000000"
+    size_t n = unhex("0011000881000000"
+                     "0019001080000c021064000000000000"
                      "0019001080000e010300000000000000",
                      want, sizeof want);
     assert_int_equal(b.len, n);
@@ -676,48 +679,68 @@ static void test_action_errors(void **state)
     expect_actions_error("000000", OFP_ACTX_FLOW, BA, OFPBAC_BAD_LEN, "less than a header");
     expect_actions_error("00000020000000020000000000000000", OFP_ACTX_FLOW, BA, OFPBAC_BAD_LEN,
                          NULL);
-    expect_actions_error("00000010ffffff000000000000000000", OFP_ACTX_FLOW, BA,
-                         OFPBAC_BAD_OUT_PORT, "4294967040");
-    expect_actions_error("00000010ffffffff0000000000000000", OFP_ACTX_FLOW, BA,
-                         OFPBAC_BAD_OUT_PORT, "ANY");
+    expect_actions_error("00000010ffffff000000000000000000", OFP_ACTX_FLOW, BA, OFPBAC_BAD_OUT_PORT,
+                         "4294967040");
+    expect_actions_error("00000010ffffffff0000000000000000", OFP_ACTX_FLOW, BA, OFPBAC_BAD_OUT_PORT,
+                         "ANY");
     expect_actions_error("00000010fffffff90000000000000000", OFP_ACTX_BUCKET, BA,
                          OFPBAC_BAD_OUT_PORT, "TABLE");
     expect_actions_error("00160008ffffff01", OFP_ACTX_FLOW, BA, OFPBAC_BAD_OUT_GROUP, NULL);
     expect_actions_error("0011000808000000", OFP_ACTX_FLOW, BA, OFPBAC_BAD_ARGUMENT, "0x0800");
     /* Unsupported by sluice: SET_QUEUE, COPY_TTL_*, MPLS, PBB. */
-    static const char *const unsupported[] = {"0015000800000003", "000b000800000000",
-                                              "000c000800000000", "000f000840000000",
-                                              "0010000800000000", "0013000888470000",
-                                              "0014000808000000", "001a000888e70000",
-                                              "001b000800000000"};
+    static const char *const unsupported[] = {
+        "0015000800000003", "000b000800000000", "000c000800000000",
+        "000f000840000000", "0010000800000000", "0013000888470000",
+        "0014000808000000", "001a000888e70000", "001b000800000000"};
     for (size_t i = 0; i < sizeof unsupported / sizeof unsupported[0]; i++)
-        expect_actions_error(unsupported[i], OFP_ACTX_FLOW, BA, OFPBAC_BAD_TYPE,
-                             "not supported");
+        expect_actions_error(unsupported[i], OFP_ACTX_FLOW, BA, OFPBAC_BAD_TYPE, "not supported");
     expect_actions_error("0063000800000000", OFP_ACTX_FLOW, BA, OFPBAC_BAD_TYPE, "unknown");
     expect_actions_error("ffff000800002320", OFP_ACTX_FLOW, BA, OFPBAC_BAD_EXPERIMENTER,
                          "0x00002320");
     /* set_field */
-    expect_actions_error("00190010" "80000a02" "0800" "000000000000", OFP_ACTX_FLOW, BA,
-                         OFPBAC_BAD_SET_TYPE, "eth_type");
-    expect_actions_error("00190010800000040000000100000000", OFP_ACTX_FLOW, BA,
-                         OFPBAC_BAD_SET_TYPE, "in_port");
-    expect_actions_error("00190010" "80006404" "00000001" "00000000", OFP_ACTX_FLOW, BA,
-                         OFPBAC_BAD_SET_TYPE, "not supported");
-    expect_actions_error("00190018" "8000070c" "010203040506" "ffffffffffff" "00000000", OFP_ACTX_FLOW, BA,
-                         OFPBAC_BAD_SET_ARGUMENT, "takes no mask");
-    expect_actions_error("00190010" "80001603" "0a0000" "0000000000", OFP_ACTX_FLOW, BA,
-                         OFPBAC_BAD_SET_LEN, "length 3");
-    expect_actions_error("00190010" "80001608" "0a000001" "ffffffff", OFP_ACTX_FLOW, BA,
-                         OFPBAC_BAD_SET_LEN, "expected 4");
+    expect_actions_error("00190010"
+                         "80000a02"
+                         "0800"
+                         "000000000000",
+                         OFP_ACTX_FLOW, BA, OFPBAC_BAD_SET_TYPE, "eth_type");
+    expect_actions_error("00190010800000040000000100000000", OFP_ACTX_FLOW, BA, OFPBAC_BAD_SET_TYPE,
+                         "in_port");
+    expect_actions_error("00190010"
+                         "80006404"
+                         "00000001"
+                         "00000000",
+                         OFP_ACTX_FLOW, BA, OFPBAC_BAD_SET_TYPE, "not supported");
+    expect_actions_error("00190018"
+                         "8000070c"
+                         "010203040506"
+                         "ffffffffffff"
+                         "00000000",
+                         OFP_ACTX_FLOW, BA, OFPBAC_BAD_SET_ARGUMENT, "takes no mask");
+    expect_actions_error("00190010"
+                         "80001603"
+                         "0a0000"
+                         "0000000000",
+                         OFP_ACTX_FLOW, BA, OFPBAC_BAD_SET_LEN, "length 3");
+    expect_actions_error("00190010"
+                         "80001608"
+                         "0a000001"
+                         "ffffffff",
+                         OFP_ACTX_FLOW, BA, OFPBAC_BAD_SET_LEN, "expected 4");
     expect_actions_error("0019001880000c0210050000000000000000000000000000", OFP_ACTX_FLOW, BA,
                          OFPBAC_BAD_SET_LEN, "needs 16");
-    expect_actions_error("0019001080000c02" "0005" "000000000000", OFP_ACTX_FLOW, BA,
-                         OFPBAC_BAD_SET_ARGUMENT, "OFPVID_PRESENT");
-    expect_actions_error("0019001080000c02" "2005" "000000000000", OFP_ACTX_FLOW, BA,
-                         OFPBAC_BAD_SET_ARGUMENT, "exceeds");
+    expect_actions_error("0019001080000c02"
+                         "0005"
+                         "000000000000",
+                         OFP_ACTX_FLOW, BA, OFPBAC_BAD_SET_ARGUMENT, "OFPVID_PRESENT");
+    expect_actions_error("0019001080000c02"
+                         "2005"
+                         "000000000000",
+                         OFP_ACTX_FLOW, BA, OFPBAC_BAD_SET_ARGUMENT, "exceeds");
     expect_actions_error("0019001080000c0210050000000000ff", OFP_ACTX_FLOW, BA,
                          OFPBAC_BAD_SET_ARGUMENT, "padding");
-    expect_actions_error("00190008" "80000004", OFP_ACTX_FLOW, BA, OFPBAC_BAD_SET_LEN, "overruns");
+    expect_actions_error("00190008"
+                         "80000004",
+                         OFP_ACTX_FLOW, BA, OFPBAC_BAD_SET_LEN, "overruns");
 
     /* More than DP_MAX_ACTIONS. */
     char many[16 * 2 * (DP_MAX_ACTIONS + 1) + 1];
@@ -774,11 +797,14 @@ static void test_instructions_roundtrip(void **state)
     /* ovs-ofctl: meter:2,output:7,clear_actions,write_actions(output:3,group:1),
      * write_metadata:0x1/0x3,goto_table:5 */
     static const char *ovs = "0006000800000002"
-                             "00040018000000000000001000000007" "0000000000000000"
+                             "00040018000000000000001000000007"
+                             "0000000000000000"
                              "0005000800000000"
-                             "00030020000000000000001000000003" "0000000000000000"
+                             "00030020000000000000001000000003"
+                             "0000000000000000"
                              "0016000800000001"
-                             "00020018000000000000000000000001" "0000000000000003"
+                             "00020018000000000000000000000001"
+                             "0000000000000003"
                              "0001000805000000";
     uint8_t want[256];
     size_t n = unhex(ovs, want, sizeof want);
@@ -843,23 +869,30 @@ static void test_instruction_errors(void **state)
     expect_inst_error("0001000803000000", 3, BI, OFPBIC_BAD_TABLE_ID, "after this flow's table 3");
     expect_inst_error("0001000802000000", 3, BI, OFPBIC_BAD_TABLE_ID, NULL);
     expect_inst_error("00010008ff000000", 0, BI, OFPBIC_BAD_TABLE_ID, "not a table");
-    expect_inst_error("00010010" "05000000" "0000000000000000", 0, BI, OFPBIC_BAD_LEN, "goto_table");
-    expect_inst_error("00020010000000000000000000000001", 0, BI, OFPBIC_BAD_LEN,
-                      "write_metadata");
-    expect_inst_error("00050010" "00000000" "0000000000000000", 0, BI, OFPBIC_BAD_LEN, NULL);
-    expect_inst_error("0004000800000000" "0004000800000000", 0, BI, OFPBIC_UNSUP_INST, "twice");
+    expect_inst_error("00010010"
+                      "05000000"
+                      "0000000000000000",
+                      0, BI, OFPBIC_BAD_LEN, "goto_table");
+    expect_inst_error("00020010000000000000000000000001", 0, BI, OFPBIC_BAD_LEN, "write_metadata");
+    expect_inst_error("00050010"
+                      "00000000"
+                      "0000000000000000",
+                      0, BI, OFPBIC_BAD_LEN, NULL);
+    expect_inst_error("0004000800000000"
+                      "0004000800000000",
+                      0, BI, OFPBIC_UNSUP_INST, "twice");
     expect_inst_error("0007000800000000", 0, BI, OFPBIC_UNKNOWN_INST, "type 7");
     expect_inst_error("ffff000800002320", 0, BI, OFPBIC_BAD_EXPERIMENTER, NULL);
-    expect_inst_error("0004002800000000" "00000010000000010000000000000000", 0, BI,
-                      OFPBIC_BAD_LEN, NULL);
+    expect_inst_error("0004002800000000"
+                      "00000010000000010000000000000000",
+                      0, BI, OFPBIC_BAD_LEN, NULL);
     expect_inst_error("000400", 0, BI, OFPBIC_BAD_LEN, NULL);
-    expect_inst_error("0006000800000000", 0, OFPET_METER_MOD_FAILED, OFPMMFC_INVALID_METER,
-                      NULL);
-    expect_inst_error("00060008ffffffff", 0, OFPET_METER_MOD_FAILED, OFPMMFC_INVALID_METER,
-                      NULL);
+    expect_inst_error("0006000800000000", 0, OFPET_METER_MOD_FAILED, OFPMMFC_INVALID_METER, NULL);
+    expect_inst_error("00060008ffffffff", 0, OFPET_METER_MOD_FAILED, OFPMMFC_INVALID_METER, NULL);
     /* Action errors inside an instruction keep their own type. */
-    expect_inst_error("0004001800000000" "00000010ffffffff0000000000000000", 0, OFPET_BAD_ACTION,
-                      OFPBAC_BAD_OUT_PORT, "apply_actions");
+    expect_inst_error("0004001800000000"
+                      "00000010ffffffff0000000000000000",
+                      0, OFPET_BAD_ACTION, OFPBAC_BAD_OUT_PORT, "apply_actions");
 }
 
 static void test_actions_match_consistency(void **state)

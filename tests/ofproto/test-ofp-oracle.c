@@ -75,10 +75,10 @@ static void expect_print(const struct ofp_buf *b, const char *const *want, size_
     }
 }
 
-#define EXPECT(b, ...)                                                                         \
-    do {                                                                                       \
-        static const char *const want_[] = {__VA_ARGS__};                                      \
-        expect_print(b, want_, sizeof want_ / sizeof want_[0]);                                \
+#define EXPECT(b, ...)                                                                             \
+    do {                                                                                           \
+        static const char *const want_[] = {__VA_ARGS__};                                          \
+        expect_print(b, want_, sizeof want_ / sizeof want_[0]);                                    \
     } while (0)
 
 static int setup(void **state)
@@ -91,10 +91,10 @@ static int setup(void **state)
     return 0;
 }
 
-#define NEED_OFCTL()                                                                           \
-    do {                                                                                       \
-        if (!ofctl_path())                                                                     \
-            skip();                                                                            \
+#define NEED_OFCTL()                                                                               \
+    do {                                                                                           \
+        if (!ofctl_path())                                                                         \
+            skip();                                                                                \
     } while (0)
 
 static void exact(struct flow_match *m, enum flow_field_id id, uint64_t v)
@@ -146,8 +146,8 @@ static void test_flow_mods(void **state)
     s->n_actions = 5;
     s->actions[0] = (struct dp_action){.type = DP_ACT_PUSH_VLAN, .arg = 0x8100};
     s->actions[1] = (struct dp_action){.type = DP_ACT_SET_VLAN_VID, .arg = 100};
-    s->actions[2] = (struct dp_action){.type = DP_ACT_SET_FIELD, .field = FF_IPV4_SRC,
-                                       .arg = 0xc0a80001};
+    s->actions[2] =
+        (struct dp_action){.type = DP_ACT_SET_FIELD, .field = FF_IPV4_SRC, .arg = 0xc0a80001};
     s->actions[3] = (struct dp_action){.type = DP_ACT_OUTPUT, .port = 2};
     s->actions[4] = (struct dp_action){.type = DP_ACT_CONTROLLER, .arg = 128};
     s->has_goto_table = true;
@@ -159,8 +159,8 @@ static void test_flow_mods(void **state)
     s->has_write_actions = true;
     s->n_write_actions = 2;
     s->write_actions[0] = (struct dp_action){.type = DP_ACT_GROUP, .port = 5};
-    s->write_actions[1] = (struct dp_action){.type = DP_ACT_SET_FIELD, .field = FF_NW_TTL,
-                                             .arg = 9};
+    s->write_actions[1] =
+        (struct dp_action){.type = DP_ACT_SET_FIELD, .field = FF_NW_TTL, .arg = 9};
     s->clear_actions = true;
     encode(&b, m);
     EXPECT(&b, "OFPT_FLOW_MOD (OF1.3) (xid=0x7): ADD table:2 priority=100,tcp,in_port=3,"
@@ -198,8 +198,7 @@ static void test_flow_mods(void **state)
     s->priority = OFP_DEFAULT_PRIORITY;
     flow_match_set_field(&s->match, &flow_fields[FF_VLAN_VID], 0x1000, 0x1000);
     exact(&s->match, FF_VLAN_PCP, 5);
-    flow_match_set_field(&s->match, &flow_fields[FF_ETH_DST], 0x010000000000ull,
-                         0x010000000000ull);
+    flow_match_set_field(&s->match, &flow_fields[FF_ETH_DST], 0x010000000000ull, 0x010000000000ull);
     flow_match_set_field(&s->match, &flow_fields[FF_TUN_ID], 0x1200, 0xff00);
     flow_match_set_field(&s->match, &flow_fields[FF_METADATA], 1, 1);
     s->n_actions = 2;
@@ -218,29 +217,37 @@ static void test_async_messages(void **state)
     NEED_OFCTL();
     struct ofp_buf b;
     ofp_buf_init(&b);
-    static const uint8_t pkt[] = {0x00, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x00, 0x01, 0x02, 0x03,
-                                  0x04, 0x05, 0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 0x06, 0x04,
-                                  0x00, 0x01, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x0a, 0x00,
-                                  0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0a, 0x00,
-                                  0x00, 0x02};
+    static const uint8_t pkt[] = {0x00, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x00, 0x01, 0x02, 0x03, 0x04,
+                                  0x05, 0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01,
+                                  0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x0a, 0x00, 0x00, 0x01, 0x00,
+                                  0x00, 0x00, 0x00, 0x00, 0x00, 0x0a, 0x00, 0x00, 0x02};
     struct ofp_msg *m = new_msg(OFPT_PACKET_IN, 0);
-    m->packet_in = (struct ofp_packet_in){.buffer_id = OFP_NO_BUFFER, .total_len = sizeof pkt,
-                                          .reason = OFPR_ACTION, .table_id = 3,
-                                          .cookie = 0xabc, .data = pkt, .data_len = sizeof pkt};
+    m->packet_in = (struct ofp_packet_in){.buffer_id = OFP_NO_BUFFER,
+                                          .total_len = sizeof pkt,
+                                          .reason = OFPR_ACTION,
+                                          .table_id = 3,
+                                          .cookie = 0xabc,
+                                          .data = pkt,
+                                          .data_len = sizeof pkt};
     exact(&m->packet_in.match, FF_IN_PORT, 7);
     flow_match_set_field(&m->packet_in.match, &flow_fields[FF_METADATA], 0x55, ~0ull);
     encode(&b, m);
-    EXPECT(&b, "OFPT_PACKET_IN (OF1.3) (xid=0x0): table_id=3 cookie=0xabc total_len=42 "
-               "metadata=0x55,in_port=7 (via action) data_len=42 (unbuffered)",
+    EXPECT(&b,
+           "OFPT_PACKET_IN (OF1.3) (xid=0x0): table_id=3 cookie=0xabc total_len=42 "
+           "metadata=0x55,in_port=7 (via action) data_len=42 (unbuffered)",
            "arp,vlan_tci=0x0000,dl_src=00:01:02:03:04:05,dl_dst=00:0a:0b:0c:0d:0e,"
            "arp_spa=10.0.0.1,arp_tpa=10.0.0.2,arp_op=1");
 
     free(m);
     m = new_msg(OFPT_FLOW_REMOVED, 0);
-    m->flow_removed = (struct ofp_flow_removed){.cookie = 0xabc, .priority = 70,
-                                                .reason = OFPRR_HARD_TIMEOUT, .table_id = 1,
-                                                .duration_sec = 1, .duration_nsec = 500000000,
-                                                .hard_timeout = 1, .packet_count = 2,
+    m->flow_removed = (struct ofp_flow_removed){.cookie = 0xabc,
+                                                .priority = 70,
+                                                .reason = OFPRR_HARD_TIMEOUT,
+                                                .table_id = 1,
+                                                .duration_sec = 1,
+                                                .duration_nsec = 500000000,
+                                                .hard_timeout = 1,
+                                                .packet_count = 2,
                                                 .byte_count = 128};
     exact(&m->flow_removed.match, FF_ETH_TYPE, 0x0800);
     exact(&m->flow_removed.match, FF_IP_PROTO, 1);
@@ -273,8 +280,8 @@ static void test_controller_messages(void **state)
     NEED_OFCTL();
     struct ofp_buf b;
     ofp_buf_init(&b);
-    static const uint8_t pkt[14] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 1, 2, 3, 4, 5, 0x88,
-                                    0xcc};
+    static const uint8_t pkt[14] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0,
+                                    1,    2,    3,    4,    5,    0x88, 0xcc};
     struct ofp_msg *m = new_msg(OFPT_PACKET_OUT, 2);
     m->packet_out = (struct ofp_packet_out){.buffer_id = OFP_NO_BUFFER,
                                             .in_port = DP_OFPORT_CONTROLLER,
@@ -289,8 +296,10 @@ static void test_controller_messages(void **state)
 
     free(m);
     m = new_msg(OFPT_PORT_MOD, 3);
-    m->port_mod = (struct ofp_port_mod){.port_no = 1, .hw_addr = {0xaa, 0x55, 0, 0, 0, 1},
-                                        .config = OFPPC_PORT_DOWN, .mask = OFPPC_PORT_DOWN};
+    m->port_mod = (struct ofp_port_mod){.port_no = 1,
+                                        .hw_addr = {0xaa, 0x55, 0, 0, 0, 1},
+                                        .config = OFPPC_PORT_DOWN,
+                                        .mask = OFPPC_PORT_DOWN};
     encode(&b, m);
     EXPECT(&b, "OFPT_PORT_MOD (OF1.3) (xid=0x3): port: 1: addr:aa:55:00:00:00:01",
            "config: PORT_DOWN", "mask:   PORT_DOWN");
@@ -324,12 +333,10 @@ static void test_controller_messages(void **state)
     free(m);
     m = new_msg(OFPT_METER_MOD, 5);
     m->meter_mod.command = OFPMC_ADD;
-    m->meter_mod.meter = (struct ofp_meter_config){.flags = OFPMF_KBPS | OFPMF_BURST |
-                                                            OFPMF_STATS,
-                                                   .meter_id = 1,
-                                                   .n_bands = 1};
-    m->meter_mod.meter.bands[0] = (struct ofp_meter_band){.type = OFPMBT_DROP, .rate = 1000,
-                                                          .burst_size = 100};
+    m->meter_mod.meter = (struct ofp_meter_config){
+        .flags = OFPMF_KBPS | OFPMF_BURST | OFPMF_STATS, .meter_id = 1, .n_bands = 1};
+    m->meter_mod.meter.bands[0] =
+        (struct ofp_meter_band){.type = OFPMBT_DROP, .rate = 1000, .burst_size = 100};
     encode(&b, m);
     EXPECT(&b, "OFPT_METER_MOD (OF1.3) (xid=0x5): ADD meter=1 kbps burst stats bands=",
            "type=drop rate=1000 burst_size=100");
@@ -352,16 +359,16 @@ static void test_controller_messages(void **state)
 
     free(m);
     m = new_msg(OFPT_FEATURES_REPLY, 9);
-    m->features = (struct ofp_switch_features){.datapath_id = 0x1234, .n_tables = 254,
+    m->features = (struct ofp_switch_features){.datapath_id = 0x1234,
+                                               .n_tables = 254,
                                                .n_buffers = 0,
-                                               .capabilities = OFPC_FLOW_STATS |
-                                                               OFPC_TABLE_STATS |
-                                                               OFPC_PORT_STATS |
-                                                               OFPC_GROUP_STATS};
+                                               .capabilities = OFPC_FLOW_STATS | OFPC_TABLE_STATS |
+                                                               OFPC_PORT_STATS | OFPC_GROUP_STATS};
     encode(&b, m);
     EXPECT(&b, "OFPT_FEATURES_REPLY (OF1.3) (xid=0x9): dpid:0000000000001234",
-           "n_tables:254, n_buffers:0", "capabilities: FLOW_STATS TABLE_STATS PORT_STATS "
-                                        "GROUP_STATS");
+           "n_tables:254, n_buffers:0",
+           "capabilities: FLOW_STATS TABLE_STATS PORT_STATS "
+           "GROUP_STATS");
 
     free(m);
     m = new_msg(OFPT_HELLO, 1);
@@ -387,14 +394,20 @@ static void test_errors(void **state)
     struct {
         uint16_t type, code;
     } errs[] = {
-        {OFPET_BAD_MATCH, OFPBMC_BAD_PREREQ},       {OFPET_BAD_MATCH, OFPBMC_DUP_FIELD},
-        {OFPET_BAD_MATCH, OFPBMC_BAD_WILDCARDS},    {OFPET_BAD_ACTION, OFPBAC_MATCH_INCONSISTENT},
-        {OFPET_BAD_ACTION, OFPBAC_BAD_SET_ARGUMENT}, {OFPET_BAD_INSTRUCTION, OFPBIC_BAD_TABLE_ID},
-        {OFPET_FLOW_MOD_FAILED, OFPFMFC_BAD_COMMAND}, {OFPET_GROUP_MOD_FAILED, OFPGMFC_BAD_WATCH},
-        {OFPET_METER_MOD_FAILED, OFPMMFC_BAD_BAND}, {OFPET_BAD_REQUEST, OFPBRC_BAD_LEN},
-        {OFPET_HELLO_FAILED, OFPHFC_INCOMPATIBLE},  {OFPET_ROLE_REQUEST_FAILED, OFPRRFC_BAD_ROLE},
-        {OFPET_TABLE_FEATURES_FAILED, OFPTFFC_EPERM}, {OFPET_SWITCH_CONFIG_FAILED,
-                                                       OFPSCFC_BAD_FLAGS},
+        {OFPET_BAD_MATCH, OFPBMC_BAD_PREREQ},
+        {OFPET_BAD_MATCH, OFPBMC_DUP_FIELD},
+        {OFPET_BAD_MATCH, OFPBMC_BAD_WILDCARDS},
+        {OFPET_BAD_ACTION, OFPBAC_MATCH_INCONSISTENT},
+        {OFPET_BAD_ACTION, OFPBAC_BAD_SET_ARGUMENT},
+        {OFPET_BAD_INSTRUCTION, OFPBIC_BAD_TABLE_ID},
+        {OFPET_FLOW_MOD_FAILED, OFPFMFC_BAD_COMMAND},
+        {OFPET_GROUP_MOD_FAILED, OFPGMFC_BAD_WATCH},
+        {OFPET_METER_MOD_FAILED, OFPMMFC_BAD_BAND},
+        {OFPET_BAD_REQUEST, OFPBRC_BAD_LEN},
+        {OFPET_HELLO_FAILED, OFPHFC_INCOMPATIBLE},
+        {OFPET_ROLE_REQUEST_FAILED, OFPRRFC_BAD_ROLE},
+        {OFPET_TABLE_FEATURES_FAILED, OFPTFFC_EPERM},
+        {OFPET_SWITCH_CONFIG_FAILED, OFPSCFC_BAD_FLAGS},
     };
     struct ofp_buf b;
     ofp_buf_init(&b);
@@ -406,6 +419,48 @@ static void test_errors(void **state)
                               ofp_error_code_name(e.type, e.code)};
         expect_print(&b, want, 2);
     }
+    ofp_buf_uninit(&b);
+}
+
+/* Every (type, code) sluice names decodes, in OVS, to the same name or to OVS's alias for
+ * it: this pins the numbering of all the error enums against OVS's tables. */
+static void test_all_error_codes(void **state)
+{
+    (void)state;
+    NEED_OFCTL();
+    static const struct {
+        const char *ours, *ovs;
+    } aliases[] = {
+        {"OFPBRC_BAD_MULTIPART", "OFPBRC_BAD_STAT"},
+        {"OFPBRC_BAD_EXPERIMENTER", "OFPBRC_BAD_VENDOR"},
+        {"OFPBRC_BAD_EXP_TYPE", "OFPBRC_BAD_SUBTYPE"},
+        {"OFPBRC_IS_SLAVE", "OFPBRC_IS_SECONDARY"},
+        {"OFPBAC_BAD_EXPERIMENTER", "OFPBAC_BAD_VENDOR"},
+        {"OFPBAC_BAD_EXP_TYPE", "OFPBAC_BAD_VENDOR_TYPE"},
+        {"OFPTFFC_BAD_TYPE", "OFPBPC_BAD_TYPE"}, /* OVS reads them as property errors */
+        {"OFPTFFC_BAD_LEN", "OFPBPC_BAD_LEN"},
+        {"OFPTFFC_BAD_ARGUMENT", "OFPBPC_BAD_VALUE"},
+    };
+    struct ofp_buf b;
+    ofp_buf_init(&b);
+    unsigned checked = 0;
+    for (uint16_t t = 0; ofp_error_type_name(t); t++) {
+        for (uint16_t c = 0; ofp_error_code_name(t, c); c++) {
+            const char *name = ofp_error_code_name(t, c);
+            for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+                if (!strcmp(aliases[i].ours, name))
+                    name = aliases[i].ovs;
+            struct ofp_err e = {.type = t, .code = c};
+            ofp_buf_clear(&b);
+            assert_int_equal(ofp_encode_error(&b, &e, NULL, 0), 0);
+            char want[64];
+            snprintf(want, sizeof want, "): %s\n", name);
+            const char *w = want;
+            expect_print(&b, &w, 1);
+            checked++;
+        }
+    }
+    assert_int_equal(checked, 2 + 14 + 16 + 9 + 12 + 8 + 15 + 5 + 3 + 3 + 3 + 3 + 12 + 6);
     ofp_buf_uninit(&b);
 }
 
@@ -469,16 +524,22 @@ static void test_multipart(void **state)
 
     ofp_buf_clear(&b);
     assert_int_equal(ofp_mp_builder_start(&mb, &b, OFPMP_PORT_DESC, 4), 0);
-    struct ofp_port port = {.port_no = DP_OFPORT_LOCAL, .hw_addr = {2, 0, 0, 0, 0, 9},
-                            .name = "br0", .state = OFPPS_LIVE};
+    struct ofp_port port = {.port_no = DP_OFPORT_LOCAL,
+                            .hw_addr = {2, 0, 0, 0, 0, 9},
+                            .name = "br0",
+                            .state = OFPPS_LIVE};
     assert_int_equal(ofp_mp_add_port_desc(&mb, &port, &err), 0);
     ofp_mp_builder_finish(&mb);
     EXPECT(&b, "OFPST_PORT_DESC reply (OF1.3) (xid=0x4):", "LOCAL(br0): addr:02:00:00:00:00:09");
 
     ofp_buf_clear(&b);
     assert_int_equal(ofp_mp_builder_start(&mb, &b, OFPMP_PORT_STATS, 5), 0);
-    struct ofp_port_stats ps = {.port_no = 2, .rx_packets = 5, .rx_bytes = 300, .tx_packets = 7,
-                                .tx_dropped = 1, .duration_sec = 9};
+    struct ofp_port_stats ps = {.port_no = 2,
+                                .rx_packets = 5,
+                                .rx_bytes = 300,
+                                .tx_packets = 7,
+                                .tx_dropped = 1,
+                                .duration_sec = 9};
     assert_int_equal(ofp_mp_add_port_stats(&mb, &ps, &err), 0);
     ofp_mp_builder_finish(&mb);
     EXPECT(&b, "OFPST_PORT reply (OF1.3) (xid=0x5): 1 ports", "port  2: rx pkts=5, bytes=300",
@@ -486,12 +547,12 @@ static void test_multipart(void **state)
 
     ofp_buf_clear(&b);
     assert_int_equal(ofp_mp_builder_start(&mb, &b, OFPMP_TABLE, 6), 0);
-    struct ofp_table_stats ts = {.table_id = 0, .active_count = 4, .lookup_count = 100,
-                                 .matched_count = 90};
+    struct ofp_table_stats ts = {
+        .table_id = 0, .active_count = 4, .lookup_count = 100, .matched_count = 90};
     assert_int_equal(ofp_mp_add_table_stats(&mb, &ts, &err), 0);
     ofp_mp_builder_finish(&mb);
-    EXPECT(&b, "OFPST_TABLE reply (OF1.3) (xid=0x6):", "table 0:",
-           "active=4, lookup=100, matched=90");
+    EXPECT(&b,
+           "OFPST_TABLE reply (OF1.3) (xid=0x6):", "table 0:", "active=4, lookup=100, matched=90");
 
     ofp_buf_clear(&b);
     assert_int_equal(ofp_mp_builder_start(&mb, &b, OFPMP_GROUP_DESC, 7), 0);
@@ -538,8 +599,8 @@ static void test_multipart(void **state)
 
     ofp_buf_clear(&b);
     assert_int_equal(ofp_mp_builder_start(&mb, &b, OFPMP_METER, 10), 0);
-    struct ofp_meter_stats ms = {.meter_id = 2, .flow_count = 1, .packet_in_count = 3,
-                                 .byte_in_count = 300, .n_bands = 1};
+    struct ofp_meter_stats ms = {
+        .meter_id = 2, .flow_count = 1, .packet_in_count = 3, .byte_in_count = 300, .n_bands = 1};
     ms.bands[0] = (struct ofp_meter_band_stats){.packet_band_count = 1, .byte_band_count = 100};
     assert_int_equal(ofp_mp_add_meter_stats(&mb, &ms, &err), 0);
     ofp_mp_builder_finish(&mb);
@@ -559,15 +620,17 @@ static void test_multipart(void **state)
     EXPECT(&b, "OFPST_DESC reply (OF1.3) (xid=0xb):", "Manufacturer: sluice", "Hardware: DPDK",
            "Software: 0.1", "Serial Num: None", "DP Description: br0");
     m->mp_reply.type = OFPMP_AGGREGATE;
-    m->mp_reply.aggregate = (struct ofp_aggregate_stats){.packet_count = 1, .byte_count = 2,
-                                                         .flow_count = 3};
+    m->mp_reply.aggregate =
+        (struct ofp_aggregate_stats){.packet_count = 1, .byte_count = 2, .flow_count = 3};
     encode(&b, m);
     EXPECT(&b, "OFPST_AGGREGATE reply (OF1.3) (xid=0xb): packet_count=1 byte_count=2 "
                "flow_count=3");
     m->mp_reply.type = OFPMP_METER_FEATURES;
-    m->mp_reply.meter_features = (struct ofp_meter_features){
-        .max_meter = 1024, .band_types = 1 << OFPMBT_DROP,
-        .capabilities = OFPMF_KBPS | OFPMF_PKTPS, .max_bands = 8};
+    m->mp_reply.meter_features =
+        (struct ofp_meter_features){.max_meter = 1024,
+                                    .band_types = 1 << OFPMBT_DROP,
+                                    .capabilities = OFPMF_KBPS | OFPMF_PKTPS,
+                                    .max_bands = 8};
     encode(&b, m);
     EXPECT(&b, "OFPST_METER_FEATURES reply (OF1.3) (xid=0xb):",
            "max_meter:1024 max_bands:8 max_color:0", "band_types: drop",
@@ -579,8 +642,8 @@ static void test_multipart(void **state)
     m->mp_reply.group_features.max_groups[0] = 100;
     m->mp_reply.group_features.actions[0] = 1u << OFPAT_OUTPUT;
     encode(&b, m);
-    EXPECT(&b, "OFPST_GROUP_FEATURES reply (OF1.3) (xid=0xb):", "Types:  0xf",
-           "Capabilities:  0x3", "all group:", "max_groups=0x64", "actions: output");
+    EXPECT(&b, "OFPST_GROUP_FEATURES reply (OF1.3) (xid=0xb):", "Types:  0xf", "Capabilities:  0x3",
+           "all group:", "max_groups=0x64", "actions: output");
     ofp_buf_uninit(&b);
     free(m);
 }
@@ -610,8 +673,8 @@ static void test_table_features(void **state)
             tf->write_actions[miss] = tf->apply_actions[miss] =
                 (1u << OFPAT_OUTPUT) | (1u << OFPAT_GROUP) | (1u << OFPAT_PUSH_VLAN) |
                 (1u << OFPAT_POP_VLAN) | (1u << OFPAT_SET_FIELD) | (1u << OFPAT_DEC_NW_TTL);
-            tf->write_setfield[miss] = tf->apply_setfield[miss] = (1ull << 3) | (1ull << 4) |
-                                                                  (1ull << 6) | (1ull << 11);
+            tf->write_setfield[miss] = tf->apply_setfield[miss] =
+                (1ull << 3) | (1ull << 4) | (1ull << 6) | (1ull << 11);
         }
         tf->match = (1ull << 0) | (1ull << 3) | (1ull << 5) | (1ull << 11) | (1ull << 14);
         tf->match_masked = (1ull << 3) | (1ull << 11);
@@ -621,14 +684,13 @@ static void test_table_features(void **state)
     }
     ofp_mp_builder_finish(&mb);
     EXPECT(&b, "OFPST_TABLE_FEATURES reply (OF1.3) (xid=0xc):", "table 0 (\"table0\"):",
-           "max_entries=100000", "instructions (table miss and others):",
-           "next tables: 1-253",
+           "max_entries=100000", "instructions (table miss and others):", "next tables: 1-253",
            "instructions: meter apply_actions clear_actions write_actions write_metadata "
            "goto_table",
            "actions: output group set_field strip_vlan push_vlan dec_ttl",
-           "supported on Set-Field: eth_{src,dst} vlan_vid ip_src", "matching:",
-           "arbitrary mask: eth_dst ip_src", "exact match or wildcard: in_port_oxm eth_type tcp_dst",
-           "table 1 (\"table1\"):");
+           "supported on Set-Field: eth_{src,dst} vlan_vid ip_src",
+           "matching:", "arbitrary mask: eth_dst ip_src",
+           "exact match or wildcard: in_port_oxm eth_type tcp_dst", "table 1 (\"table1\"):");
     free(tf);
     ofp_buf_uninit(&b);
 }
@@ -636,11 +698,9 @@ static void test_table_features(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_flow_mods),
-        cmocka_unit_test(test_async_messages),
-        cmocka_unit_test(test_controller_messages),
-        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_multipart),
+        cmocka_unit_test(test_flow_mods),           cmocka_unit_test(test_async_messages),
+        cmocka_unit_test(test_controller_messages), cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_all_error_codes),     cmocka_unit_test(test_multipart),
         cmocka_unit_test(test_table_features),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

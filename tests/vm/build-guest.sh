@@ -125,7 +125,15 @@ if [ "$refresh" = 1 ] || [ ! -s "$cache/kernel.pkg" ] || [ "$(sed -n 1p "$cache/
 fi
 kpkg=$(sed -n 2p "$cache/kernel.pkg")
 
-kdeb=$(fetch_deb "$kpkg")
+if ! kdeb=$(fetch_deb "$kpkg" 2>"$cache/fetch.err"); then
+    # The archive dropped the pinned ABI (a kernel security update renames the package):
+    # follow the metapackage to its current kernel.
+    log "pinned kernel $kpkg cannot be downloaded any more ($(tail -n1 "$cache/fetch.err")); re-resolving $kernel_meta"
+    kpkg=$(resolve_kernel_pkg "$kernel_meta") ||
+        die "kernel package $kernel_meta: no linux-image-<version> dependency found by apt-cache"
+    printf '%s\n%s\n' "$kernel_meta" "$kpkg" >"$cache/kernel.pkg"
+    kdeb=$(fetch_deb "$kpkg")
+fi
 bdeb=$(fetch_deb busybox-static)
 edeb=$(fetch_deb ethtool)
 mdeb=$(fetch_deb libmnl0)

@@ -22,6 +22,7 @@
 #   SLUICE-LINK eth0 mac=.. mtu=.. queues=.. carrier=0|1
 #   SLUICE-READY                                serve mode: accepting commands
 #   SLUICE-RESULT <tag> <command> ok|fail <details>
+#   SLUICE-PINGLOG <tag> <ping's reply lines>   before a failed ping's RESULT
 #
 # Serve mode reads commands, one per line, from the second serial port (ttyS1, which run-vm.sh
 # connects to a FIFO pair), and answers each with one SLUICE-RESULT line carrying the tag:
@@ -134,7 +135,8 @@ link_info() {
 }
 say "SLUICE-LINK $dev $(link_info)"
 
-# do_ping TAG DST COUNT SIZE [CPU]: a bounded ping (0.2 s apart, 1 s for the last reply).
+# do_ping TAG DST COUNT SIZE [CPU]: a bounded ping (0.2 s apart; up to 3 s for the last reply,
+# since a TCG guest on a loaded host can be slow to answer; COUNT + 5 s in all).
 # With CPU, ping runs pinned to that vCPU: virtio-net transmits on the queue mapped to the
 # sending CPU (XPS), so this picks the tx queue of a multiqueue NIC.
 do_ping() {
@@ -146,12 +148,14 @@ do_ping() {
     fi
     pin=""
     [ -z "$cpu" ] || pin="taskset $(printf '0x%x' $((1 << cpu)))"
-    out=$($pin ping -c "$count" -s "$size" -i 0.2 -W 1 -w $((count + 2)) "$dst" 2>&1)
+    out=$($pin ping -c "$count" -s "$size" -i 0.2 -W 3 -w $((count + 5)) "$dst" 2>&1)
     got=$(echo "$out" | sed -n 's/.* \([0-9][0-9]*\) packets received.*/\1/p')
     is_uint "$got" || got=0
     if [ "$got" -eq "$count" ]; then
         say "SLUICE-RESULT $tag ping ok $got/$count"
     else
+        # Which replies came, and how late: a flaky loss and a dead path look different here.
+        say "SLUICE-PINGLOG $tag $(echo "$out" | grep -E 'seq=|transmitted' | tr '\n' '|')"
         say "SLUICE-RESULT $tag ping fail $got/$count"
     fi
 }

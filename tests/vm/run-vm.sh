@@ -34,6 +34,7 @@
 #   NAME.ctl.in    write guest commands here, one per line (serve mode; the guest's ttyS1)
 #   NAME.mon.in/.out  the QEMU human monitor (FIFOs)
 #   NAME.pid       QEMU's PID
+#   NAME.exit      QEMU's exit status once it has ended (128+N: killed by signal N)
 # The PID is printed on stdout once QEMU has initialised its machine (for --vhost-user: once
 # it has connected to the switch; for --vhost-user-server: once it listens). On failure QEMU is killed, its stderr is shown and the exit
 # status is 1. Stop the guest with `kill PID` (or vm-lib.sh's vm_stop); the caller removes DIR.
@@ -137,7 +138,7 @@ hugepages)
 esac
 
 base="$dir/$name"
-rm -f "$base.log" "$base.qemu.log" "$base.pid" "$base.ctl.in" "$base.ctl.out" "$base.mon.in" "$base.mon.out"
+rm -f "$base.log" "$base.qemu.log" "$base.pid" "$base.exit" "$base.ctl.in" "$base.ctl.out" "$base.mon.in" "$base.mon.out"
 mkfifo "$base.ctl.in" "$base.ctl.out" "$base.mon.in" "$base.mon.out"
 
 netargs=()
@@ -161,7 +162,8 @@ stream-connect)
     netargs=(-netdev "stream,id=n0,server=off,addr.type=unix,addr.path=$net_path")
     ;;
 esac
-dev="virtio-net-pci,netdev=n0,mac=$mac,vectors=0"
+# romfile= : no iPXE option ROM, the guest boots from -kernel and the ROM only costs time.
+dev="virtio-net-pci,netdev=n0,mac=$mac,vectors=0,romfile="
 [ "$queues" = 1 ] || dev="$dev,mq=on"
 [ -z "$host_mtu" ] || dev="$dev,host_mtu=$host_mtu"
 
@@ -180,19 +182,28 @@ cpu=max
 [ "$accel" = tcg ] || cpu=host
 
 # No -daemonize: it would send QEMU's later errors (a vhost-user disconnect, say) to
-# /dev/null. QEMU runs in the background instead, and the monitor's banner tells when the
-# machine is initialised.
-qemu-system-x86_64 -name "$name" -accel "$accel" -cpu "$cpu" -M pc -smp "$smp" -m "${mem}M" \
-    -object "$memobj" -numa node,memdev=mem \
-    -nodefaults -no-user-config -display none -no-reboot \
-    -kernel "$KERNEL" -initrd "$INITRD" -append "$cmdline" \
-    -chardev "file,id=con,path=$base.log" -serial chardev:con \
-    -chardev "pipe,id=ctl,path=$base.ctl" -serial chardev:ctl \
-    -chardev "pipe,id=mon,path=$base.mon" -mon chardev=mon,mode=readline \
-    "${netargs[@]}" -device "$dev" \
+# /dev/null. A small supervisor runs QEMU instead and records how it ended in NAME.exit
+# (128+N for signal N: 139 is a segfault), so that a guest that vanished can be explained.
+# The PID handed out is QEMU's own, so that killing it needs no knowledge of the supervisor.
+# shellcheck disable=SC2054 # the commas belong to QEMU option values
+qemu=(qemu-system-x86_64 -name "$name" -accel "$accel" -cpu "$cpu" -M pc -smp "$smp" -m "${mem}M"
+    -object "$memobj" -numa node,memdev=mem
+    -nodefaults -no-user-config -display none -no-reboot
+    -kernel "$KERNEL" -initrd "$INITRD" -append "$cmdline"
+    -chardev "file,id=con,path=$base.log" -serial chardev:con
+    -chardev "pipe,id=ctl,path=$base.ctl" -serial chardev:ctl
+    -chardev "pipe,id=mon,path=$base.mon" -mon chardev=mon,mode=readline
+    "${netargs[@]}" -device "$dev")
+rm -f "$base.exit"
+# shellcheck disable=SC2016 # expanded by the supervisor's shell
+bash -c '"${@:3}" & echo $! >"$1"; wait $!; echo $? >"$2"' supervisor "$base.pid" "$base.exit" "${qemu[@]}" \
     </dev/null >"$base.qemu.log" 2>&1 &
-pid=$!
-echo "$pid" >"$base.pid"
+for _ in $(seq 50); do
+    [ -s "$base.pid" ] && break
+    sleep 0.02
+done
+pid=$(cat "$base.pid" 2>/dev/null)
+[ -n "$pid" ] || die "QEMU did not start (no PID from its supervisor)"
 
 # QEMU initialises the vhost-user netdev only once the switch has connected and negotiated,
 # in both socket modes. As a client it connects by itself, so we wait for the monitor banner
@@ -223,12 +234,14 @@ fi
 if [ "$started" != 1 ]; then
     if kill -0 "$pid" 2>/dev/null; then
         kill -9 "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
         why="QEMU did not initialise within ${start_timeout}s"
         [ "$net" != vhost-user ] || why="$why (is the switch serving $net_path?)"
     else
-        wait "$pid" 2>/dev/null && rc=0 || rc=$?
-        why="QEMU exited with status $rc during start-up"
+        for _ in $(seq 50); do
+            [ -s "$base.exit" ] && break
+            sleep 0.02
+        done
+        why="QEMU exited with status $(cat "$base.exit" 2>/dev/null || echo '?') during start-up"
     fi
     echo "run-vm: $name: $why; QEMU said:" >&2
     sed 's/^/  /' "$base.qemu.log" >&2

@@ -94,10 +94,35 @@ vm_start() {
         echo "vm_start: $name: already running as PID ${VM_PID[$name]}" >&2
         return 1
     fi
+    vm_rotate_logs "$name"
     pid=$("$VM_LIB_DIR/run-vm.sh" --name "$name" --dir "$VM_DIR" "$@") || return 1
     VM_PID[$name]=$pid
     [ "$VM_IT" != 1 ] || IT_PIDS+=("$pid")
     vm_log "$name: QEMU PID $pid"
+}
+
+# vm_rotate_logs NAME: keep an earlier run's console and QEMU logs as NAME.runK.*, so that
+# a restarted guest does not erase the evidence of what happened to the one before.
+vm_rotate_logs() {
+    local name=$1 k=1 ext
+    [ -e "$VM_DIR/$name.log" ] || [ -e "$VM_DIR/$name.qemu.log" ] || return 0
+    while [ -e "$VM_DIR/$name.run$k.log" ] || [ -e "$VM_DIR/$name.run$k.qemu.log" ]; do
+        k=$((k + 1))
+    done
+    for ext in log qemu.log exit; do
+        [ ! -e "$VM_DIR/$name.$ext" ] || mv "$VM_DIR/$name.$ext" "$VM_DIR/$name.run$k.$ext"
+    done
+}
+
+# vm_exit_status NAME: how the guest's QEMU ended ("status 0", "killed by signal 11"...).
+vm_exit_status() {
+    local rc
+    rc=$(cat "$VM_DIR/$1.exit" 2>/dev/null) || { echo "status unknown"; return; }
+    if [ "$rc" -gt 128 ] 2>/dev/null; then
+        echo "killed by signal $((rc - 128)) ($(kill -l $((rc - 128)) 2>/dev/null))"
+    else
+        echo "status $rc"
+    fi
 }
 
 # vm_stop NAME [TIMEOUT_S]: stop the guest's QEMU (TERM, then KILL) and forget it.
@@ -120,7 +145,7 @@ vm_stop() {
         fi
     fi
     unset "VM_PID[$name]"
-    rm -f "$VM_DIR/$name".{ctl.in,ctl.out,mon.in,mon.out,pid}
+    rm -f "$VM_DIR/$name".{ctl.in,ctl.out,mon.in,mon.out}
     if vm_alive_pid "$pid"; then
         echo "vm_stop: $name: QEMU PID $pid survived kill -9" >&2
         return 1
@@ -157,7 +182,9 @@ vm_wait() {
             # The line may have been written just before QEMU exited.
             line=$(tr -d '\r' 2>/dev/null <"$log" | grep -E -m1 -- "$re" || true)
             [ -n "$line" ] && { echo "$line"; return 0; }
-            echo "vm_wait: $name: QEMU exited before the console showed /$re/" >&2
+            sleep 0.2 # let the supervisor record the exit status
+            echo "vm_wait: $name: QEMU exited ($(vm_exit_status "$name")) before the console showed /$re/;" \
+                "its stderr: $(tail -n 3 "$VM_DIR/$name.qemu.log" 2>/dev/null | tr '\n' '|')" >&2
             return 1
         fi
         if [ $SECONDS -ge $deadline ]; then
@@ -221,7 +248,7 @@ vm_cmd() {
 # every reply came back.
 vm_ping() {
     local name=$1 dst=$2 count=${3:-5} size=${4:-56} cpu=${5:-}
-    vm_cmd "$name" $((count + 15)) ping "$dst" "$count" "$size" $cpu
+    vm_cmd "$name" $((count + 20)) ping "$dst" "$count" "$size" $cpu
 }
 
 # vm_ping_received NAME DST [COUNT] [SIZE]: like vm_ping but prints only the number of
