@@ -334,7 +334,7 @@ static size_t bridge_flow_count(const struct dp_bridge *br)
 {
     size_t n = 0;
     for (unsigned t = 0; t < DP_N_TABLES; t++)
-        n += rule_table_count(br->tables[t]);
+        n += flow_table_count(br->tables[t]);
     return n;
 }
 

@@ -232,7 +232,7 @@ static void mp_table(struct ofconn *c, struct dp_bridge *br, uint32_t xid, const
         struct dp_table_stats s;
         dp_table_stats_sum(br, t, &s);
         struct ofp_table_stats ts = {.table_id = (uint8_t)t,
-                                     .active_count = (uint32_t)rule_table_count(br->tables[t]),
+                                     .active_count = (uint32_t)flow_table_count(br->tables[t]),
                                      .lookup_count = s.lookups,
                                      .matched_count = s.matches};
         mp_added(x, ofp_mp_add_table_stats(&x->mb, &ts, &x->err));

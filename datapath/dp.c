@@ -217,15 +217,14 @@ int dp_bridge_add(const char *name, char *err, size_t errlen)
     bool ok = br && v;
     if (ok) {
         for (unsigned t = 0; t < DP_N_TABLES && ok; t++)
-            ok = (br->tables[t] = rule_table_create()) != NULL;
+            ok = (br->tables[t] = flow_table_create()) != NULL;
         ok = ok && (br->groups = id_table_create(dp_group_free)) != NULL;
         ok = ok && (br->meters = id_table_create(dp_meter_free)) != NULL;
     }
     if (!ok) {
         if (br) {
             for (unsigned t = 0; t < DP_N_TABLES; t++)
-                if (br->tables[t])
-                    rule_table_destroy(br->tables[t]);
+                flow_table_destroy(br->tables[t]);
             id_table_destroy(br->groups);
             id_table_destroy(br->meters);
         }
@@ -258,7 +257,7 @@ int dp_bridge_del(const char *name, char *err, size_t errlen)
     }
     /* No port of this bridge is polled any more, so no PMD reads its rules or view. */
     for (unsigned t = 0; t < DP_N_TABLES; t++)
-        rule_table_destroy(br->tables[t]);
+        flow_table_destroy(br->tables[t]);
     id_table_destroy(br->groups);
     id_table_destroy(br->meters);
     rte_free(br->view);
@@ -278,7 +277,7 @@ int dp_bridge_publish_rules(struct dp_bridge *br)
 {
     int rc = 0;
     for (unsigned t = 0; t < DP_N_TABLES; t++) {
-        int r = rule_table_publish(br->tables[t]);
+        int r = flow_table_publish(br->tables[t]);
         if (r)
             rc = r;
     }

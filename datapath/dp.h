@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "datapath/port.h"
+#include "datapath/flow-table.h"
 #include "datapath/rule-table.h"
 
 struct rte_mbuf;
@@ -52,7 +53,7 @@ struct id_table;
 struct dp_bridge {
     char name[DP_BRIDGE_NAME_MAX];
     uint32_t id;                           /* unique for the daemon's life, never reused */
-    struct rule_table *tables[DP_N_TABLES];
+    struct flow_table *tables[DP_N_TABLES];
     struct id_table *groups;               /* of struct dp_group (datapath/group.h) */
     struct id_table *meters;               /* of struct dp_meter (datapath/meter.h) */
     struct dp_bridge_view *view; /* published: read with __atomic_load_n(..., ACQUIRE) */

@@ -516,8 +516,7 @@ static void pipeline(struct pipe_ctx *c, struct rte_mbuf *m, struct flow_key *ke
 
     for (;;) {
         c->table = table;
-        const struct rule_snapshot *snap = rule_table_snapshot(c->br->tables[table]);
-        struct rule *r = rule_snapshot_lookup(snap, key);
+        struct rule *r = flow_table_lookup(c->br->tables[table], key);
         TRACE(DP_TRACE_LOOKUP, table, 0, 0, r, NULL, NULL, 0);
         if (!pmd->trace) {
             struct dp_table_stats *ts = &c->br->tstats[pmd->id][table];

@@ -153,6 +153,45 @@ static bool all_tables(const struct flow_spec *s)
     return !s->table_given || s->table_id == OFPROTO_TABLE_ALL;
 }
 
+/* Lookup order: priority descending, then insertion. */
+static int rule_order(const void *a, const void *b)
+{
+    const struct rule *x = *(const struct rule *const *)a, *y = *(const struct rule *const *)b;
+    if (x->priority != y->priority)
+        return x->priority > y->priority ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The rules of table t that `s` selects, in lookup order; *n set. NULL when none (or no
+ * memory: then *n is SIZE_MAX). The caller frees the array. */
+static struct rule **select_rules(struct dp_bridge *br, unsigned t, const struct flow_spec *s,
+                                  const struct rule_filter *f, size_t *n)
+{
+    struct rule **sel = NULL;
+    size_t cap = 0;
+    struct cls_cursor c;
+    *n = 0;
+    flow_table_cursor_init(&c, br->tables[t], f);
+    for (struct rule *r; (r = cls_cursor_next(&c));) {
+        if (!selects(f, s, r))
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            struct rule **ns = realloc(sel, cap * sizeof *ns);
+            if (!ns) {
+                free(sel);
+                *n = SIZE_MAX;
+                return NULL;
+            }
+            sel = ns;
+        }
+        sel[(*n)++] = r;
+    }
+    if (*n > 1)
+        qsort(sel, *n, sizeof *sel, rule_order);
+    return sel;
+}
+
 void ofproto_for_each_rule(struct dp_bridge *br, const struct flow_spec *filter, bool strict,
                            ofproto_rule_visit *fn, void *aux)
 {
@@ -161,10 +200,13 @@ void ofproto_for_each_rule(struct dp_bridge *br, const struct flow_spec *filter,
     for (unsigned t = 0; t < DP_N_TABLES; t++) {
         if (!all_tables(filter) && t != filter->table_id)
             continue;
-        struct rule_table *rt = br->tables[t];
-        for (struct rule *r = rule_table_first(rt); r; r = rule_table_next(rt, r))
-            if (selects(&f, filter, r))
-                fn(aux, t, r);
+        if (!flow_table_count(br->tables[t]))
+            continue;
+        size_t n;
+        struct rule **sel = select_rules(br, t, filter, &f, &n);
+        for (size_t i = 0; sel && i < n; i++)
+            fn(aux, t, sel[i]);
+        free(sel);
     }
 }
 
@@ -182,11 +224,13 @@ static bool matches_overlap(const struct flow_match *a, const struct flow_match 
 static int flow_add(struct dp_bridge *br, const struct flow_spec *s, size_t *n_changed,
                     struct ofproto_error *e)
 {
-    struct rule_table *rt = br->tables[s->table_id];
+    struct flow_table *rt = br->tables[s->table_id];
     if (s->flags & FLOW_SPEC_CHECK_OVERLAP) {
         struct flow_match norm = s->match;
         flow_match_normalize(&norm);
-        for (struct rule *r = rule_table_first(rt); r; r = rule_table_next(rt, r))
+        struct cls_cursor c;
+        flow_table_cursor_init(&c, rt, NULL);
+        for (struct rule *r; (r = cls_cursor_next(&c));)
             if (r->priority == s->priority && !flow_match_equal(&r->match, &norm) &&
                 matches_overlap(&r->match, &norm))
                 return fail(e, OFPET_FLOW_MOD_FAILED, OFPFMFC_OVERLAP,
@@ -196,7 +240,7 @@ static int flow_add(struct dp_bridge *br, const struct flow_spec *s, size_t *n_c
     struct rule *r = rule_from_spec(s);
     if (!r)
         return fail(e, OFPET_FLOW_MOD_FAILED, OFPFMFC_UNKNOWN, "out of memory");
-    if (rule_table_insert(rt, r, !(s->flags & FLOW_SPEC_RESET_COUNTS)) < 0) {
+    if (flow_table_insert(rt, r, !(s->flags & FLOW_SPEC_RESET_COUNTS)) < 0) {
         rule_free(r);
         return fail(e, OFPET_FLOW_MOD_FAILED, OFPFMFC_TABLE_FULL, "table %u is full",
                     s->table_id);
@@ -217,23 +261,13 @@ static int flow_modify(struct dp_bridge *br, const struct flow_spec *s, bool str
     for (unsigned t = 0; t < DP_N_TABLES; t++) {
         if (!all_tables(s) && t != s->table_id)
             continue;
-        struct rule_table *rt = br->tables[t];
-        size_t n = 0, cap = 0;
-        struct rule **sel = NULL;
-        for (struct rule *r = rule_table_first(rt); r; r = rule_table_next(rt, r)) {
-            if (!selects(&f, s, r))
-                continue;
-            if (n == cap) {
-                cap = cap ? cap * 2 : 16;
-                struct rule **ns = realloc(sel, cap * sizeof *ns);
-                if (!ns) {
-                    free(sel);
-                    return fail(e, OFPET_FLOW_MOD_FAILED, OFPFMFC_UNKNOWN, "out of memory");
-                }
-                sel = ns;
-            }
-            sel[n++] = r;
-        }
+        struct flow_table *rt = br->tables[t];
+        if (!flow_table_count(rt))
+            continue;
+        size_t n;
+        struct rule **sel = select_rules(br, t, s, &f, &n);
+        if (n == SIZE_MAX)
+            return fail(e, OFPET_FLOW_MOD_FAILED, OFPFMFC_UNKNOWN, "out of memory");
         for (size_t i = 0; i < n; i++) {
             struct flow_spec *ns = malloc(sizeof *ns);
             if (!ns) {
@@ -263,7 +297,11 @@ static int flow_modify(struct dp_bridge *br, const struct flow_spec *s, bool str
                 return fail(e, OFPET_FLOW_MOD_FAILED, OFPFMFC_UNKNOWN, "out of memory");
             }
             r->created_ns = sel[i]->created_ns;
-            rule_table_insert(rt, r, !(s->flags & FLOW_SPEC_RESET_COUNTS));
+            if (flow_table_insert(rt, r, !(s->flags & FLOW_SPEC_RESET_COUNTS)) < 0) {
+                rule_free(r);
+                free(sel);
+                return fail(e, OFPET_FLOW_MOD_FAILED, OFPFMFC_UNKNOWN, "out of memory");
+            }
             if (n_changed)
                 (*n_changed)++;
         }
@@ -282,18 +320,18 @@ static int flow_delete(struct dp_bridge *br, const struct flow_spec *s, bool str
     for (unsigned t = 0; t < DP_N_TABLES; t++) {
         if (!all_tables(s) && t != s->table_id)
             continue;
-        struct rule_table *rt = br->tables[t];
-        struct rule *r = rule_table_first(rt);
-        while (r) {
-            struct rule *next = rule_table_next(rt, r);
-            if (selects(&f, s, r)) {
-                if (cb && (r->flags & FLOW_SPEC_SEND_FLOW_REM))
-                    cb(aux, br, r, 2 /* OFPRR_DELETE */);
-                rule_table_remove_rule(rt, r);
-                if (n_changed)
-                    (*n_changed)++;
-            }
-            r = next;
+        struct flow_table *rt = br->tables[t];
+        if (!flow_table_count(rt))
+            continue;
+        struct cls_cursor c;
+        flow_table_cursor_init(&c, rt, &f);
+        for (struct rule *r; (r = cls_cursor_next(&c));) {
+            if (!selects(&f, s, r))
+                continue;
+            if (cb && (r->flags & FLOW_SPEC_SEND_FLOW_REM))
+                cb(aux, br, r, 2 /* OFPRR_DELETE */);
+            if (flow_table_remove(rt, r) == 0 && n_changed)
+                (*n_changed)++;
         }
     }
     return 0;
@@ -334,12 +372,12 @@ size_t ofproto_expire(struct dp_bridge *br, uint64_t now, ofproto_removed_cb *cb
 {
     size_t n = 0;
     for (unsigned t = 0; t < DP_N_TABLES; t++) {
-        struct rule_table *rt = br->tables[t];
-        if (!rule_table_count(rt))
+        struct flow_table *rt = br->tables[t];
+        if (!flow_table_count(rt))
             continue;
-        struct rule *r = rule_table_first(rt);
-        while (r) {
-            struct rule *next = rule_table_next(rt, r);
+        struct cls_cursor c;
+        flow_table_cursor_init(&c, rt, NULL);
+        for (struct rule *r; (r = cls_cursor_next(&c));) {
             if (r->idle_timeout || r->hard_timeout) {
                 uint64_t used = __atomic_load_n(&r->used_ns, __ATOMIC_RELAXED);
                 if (used < r->created_ns)
@@ -350,11 +388,10 @@ size_t ofproto_expire(struct dp_bridge *br, uint64_t now, ofproto_removed_cb *cb
                 if (hard || idle) {
                     if (cb && (r->flags & FLOW_SPEC_SEND_FLOW_REM))
                         cb(aux, br, r, hard ? 1 : 0);
-                    if (rule_table_remove_rule(rt, r) == 0)
+                    if (flow_table_remove(rt, r) == 0)
                         n++;
                 }
             }
-            r = next;
         }
     }
     if (n)

@@ -16,10 +16,10 @@ PKGS=(
     libcmocka-dev iproute2 iputils-ping procps psmisc jq socat python3 tshark
     # OpenFlow interop (ovs-ofctl), the OVS-DPDK comparison, the os-ken controller tests
     openvswitch-common openvswitch-switch openvswitch-switch-dpdk python3-os-ken
-    # VM tests: QEMU + a static busybox for the initramfs guest. The guest kernel package
-    # (linux-image-amd64, ~70 MB + initramfs-tools) is added by the VM tests' owner when
-    # they need it; until then SLUICE_EXTRA_PKGS=linux-image-amd64 brings it in.
-    qemu-system-x86 busybox-static
+    # VM tests: QEMU, and lz4 to unpack Debian's kernel for the guest. The guest's kernel and
+    # busybox are downloaded into a cache by tests/vm/build-guest.sh (apt-get download), never
+    # installed on this machine.
+    qemu-system-x86 lz4
 )
 # shellcheck disable=SC2206
 PKGS+=(${SLUICE_EXTRA_PKGS:-})

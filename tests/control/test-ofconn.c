@@ -12,6 +12,7 @@
  * service connection that asked, a half-closed peer still getting its replies, and garbage.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -438,14 +439,20 @@ static size_t n_flows(void)
 {
     size_t n = 0;
     for (unsigned t = 0; t < DP_N_TABLES; t++)
-        n += rule_table_count(g_br->tables[t]);
+        n += flow_table_count(g_br->tables[t]);
     return n;
 }
 
 static size_t n_published(unsigned table)
 {
-    const struct rule_snapshot *s = rule_table_snapshot(g_br->tables[table]);
-    return s ? s->n_rules : 0;
+    /* What a PMD sees: the rules visible at the published version. */
+    const struct classifier *cls = g_br->tables[table]->cls;
+    struct cls_cursor c;
+    size_t n = 0;
+    cls_cursor_init(&c, cls, NULL, cls_version(cls));
+    while (cls_cursor_next(&c))
+        n++;
+    return n;
 }
 
 static void del_all_flows(struct client *c)

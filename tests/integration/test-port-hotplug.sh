@@ -12,7 +12,10 @@ start_sluiced
 RATE=20000         # pps per direction
 DURATION=16        # seconds of vm1<->vm2 traffic, covering all the hotplug steps
 MAX_LOSS=0.01      # overall loss tolerated on vm1/vm2 (1%)
-MIN_INTERVAL_RX=$((RATE / 10)) # a one-second interval receiving less than this is a gap
+# A one-second interval receiving less than this is a forwarding gap. Low, because a loaded
+# 2-core host can starve the generator or the PMD for a good part of a second; a real stall
+# (forwarding stopped while a port comes or goes) shows as ~0.
+MIN_INTERVAL_RX=$((RATE / 40))
 
 check "add-br br0" ctl add-br br0
 check "add-port vm1" ctl add-port br0 vm1 type=vhostuser
@@ -79,7 +82,7 @@ for p in 0 1; do
     # The generator offered the rate all along; what the ring took depends on how fast
     # sluiced drained it, which a loaded host slows (the interval check below catches stalls).
     assert_ge "vm$((p + 1)) offered traffic for the whole run" $((${tx:-0} + ${refused:-0})) \
-        $((RATE * (DURATION - 1)))
+        $((RATE * DURATION * 3 / 4))
     assert_ge "vm$((p + 1)) sent at least half the nominal rate" "${tx:-0}" $((RATE * DURATION / 2))
     check "vm$((p + 1)) overall loss $ratio <= $MAX_LOSS" \
         awk -v r="${ratio:-1}" -v m="$MAX_LOSS" 'BEGIN { exit !(r <= m) }'
