@@ -65,6 +65,35 @@ static void trace_add(struct pmd *pmd, uint8_t kind, uint8_t table, uint32_t arg
             trace_add(pmd, __VA_ARGS__);                                                      \
     } while (0)
 
+/* --- Rule counters ------------------------------------------------------------------- */
+
+static void acc_flush_slot(struct pmd *pmd, struct pmd_acc *a)
+{
+    rule_account(a->rule, a->packets, a->bytes, pmd->now_ns);
+    a->rule = NULL;
+    a->packets = 0;
+    a->bytes = 0;
+}
+
+static inline void acc_hit(struct pmd *pmd, struct rule *r, uint32_t bytes)
+{
+    struct pmd_acc *a = &pmd->acc[((uintptr_t)r >> 6) & (PMD_ACC_SLOTS - 1)];
+    if (unlikely(a->rule != r)) {
+        if (a->rule)
+            acc_flush_slot(pmd, a);
+        a->rule = r;
+    }
+    a->packets++;
+    a->bytes += bytes;
+}
+
+static void acc_flush(struct pmd *pmd)
+{
+    for (unsigned i = 0; i < PMD_ACC_SLOTS; i++)
+        if (pmd->acc[i].rule)
+            acc_flush_slot(pmd, &pmd->acc[i]);
+}
+
 /* --- Transmit ------------------------------------------------------------------------ */
 
 static void txbuf_flush(struct pmd *pmd, struct pmd_txbuf *tb)
@@ -174,10 +203,10 @@ struct pipe_ctx {
     uint32_t in_ofport;
     uint8_t table;        /* current table, for packet-in */
     const struct rule *rule; /* current rule, for packet-in's cookie and reason */
+    bool sent;            /* the packet was queued for output at least once */
     struct dp_port_stats *ist; /* where rx-side drops are counted */
 };
 
-static void output_port(struct pipe_ctx *c, struct rte_mbuf *m, uint32_t port, unsigned depth);
 
 static void send_to_controller(struct pipe_ctx *c, struct rte_mbuf *m,
                                const struct flow_key *key, uint16_t max_len, uint8_t reason,
@@ -238,7 +267,8 @@ static bool bucket_live(const struct pipe_ctx *c, const struct dp_bucket *b, uns
 
 static struct rte_mbuf *exec_actions(struct pipe_ctx *c, struct rte_mbuf *m,
                                      struct flow_key *key, struct flow_layout *lay,
-                                     const struct dp_action *acts, uint32_t n, unsigned depth);
+                                     const struct dp_action *acts, uint32_t n, unsigned depth,
+                                     bool tail);
 
 /* Runs bucket `b` on its own reference to `m` and its own copy of the key. */
 static void run_bucket(struct pipe_ctx *c, struct dp_group *g, uint32_t idx, struct rte_mbuf *m,
@@ -252,7 +282,8 @@ static void run_bucket(struct pipe_ctx *c, struct dp_group *g, uint32_t idx, str
         __atomic_fetch_add(&b->n_bytes, m->pkt_len, __ATOMIC_RELAXED);
     }
     rte_pktmbuf_refcnt_update(m, 1);
-    struct rte_mbuf *left = exec_actions(c, m, &k, &l, b->actions, b->n_actions, depth + 1);
+    struct rte_mbuf *left =
+        exec_actions(c, m, &k, &l, b->actions, b->n_actions, depth + 1, true);
     if (left)
         rte_pktmbuf_free(left);
 }
@@ -332,7 +363,11 @@ static void exec_group(struct pipe_ctx *c, struct rte_mbuf *m, const struct flow
     }
 }
 
-static void output_port(struct pipe_ctx *c, struct rte_mbuf *m, uint32_t port, unsigned depth)
+/* Outputs `m` to `port`. When `give` is true the caller's reference goes with the packet
+ * (a tail output: nothing runs on the packet afterwards) and *consumed is set; otherwise a
+ * new reference is taken. */
+static void output_port_ex(struct pipe_ctx *c, struct rte_mbuf *m, uint32_t port,
+                           unsigned depth, bool give, bool *consumed)
 {
     struct pmd *pmd = c->pmd;
     if (port == DP_OFPORT_FLOOD || port == DP_OFPORT_ALL) {
@@ -341,6 +376,7 @@ static void output_port(struct pipe_ctx *c, struct rte_mbuf *m, uint32_t port, u
             if (p == c->in)
                 continue;
             rte_pktmbuf_refcnt_update(m, 1);
+            c->sent = true;
             tx_enqueue(pmd, p, m, depth);
         }
         return;
@@ -358,7 +394,11 @@ static void output_port(struct pipe_ctx *c, struct rte_mbuf *m, uint32_t port, u
             STAT_ADD(c->ist->drop_no_port, 1);
         return;
     }
-    rte_pktmbuf_refcnt_update(m, 1);
+    if (give)
+        *consumed = true;
+    else
+        rte_pktmbuf_refcnt_update(m, 1);
+    c->sent = true;
     tx_enqueue(pmd, out, m, depth);
 }
 
@@ -367,21 +407,29 @@ static void output_port(struct pipe_ctx *c, struct rte_mbuf *m, uint32_t port, u
  * pipeline to go on with, or NULL when the packet was dropped. */
 static struct rte_mbuf *exec_actions(struct pipe_ctx *c, struct rte_mbuf *m,
                                      struct flow_key *key, struct flow_layout *lay,
-                                     const struct dp_action *acts, uint32_t n, unsigned depth)
+                                     const struct dp_action *acts, uint32_t n, unsigned depth,
+                                     bool tail)
 {
     struct pmd *pmd = c->pmd;
     for (uint32_t i = 0; i < n; i++) {
         const struct dp_action *a = &acts[i];
         TRACE(DP_TRACE_ACTION, c->table, 0, 0, NULL, a, NULL, depth);
         switch (a->type) {
-        case DP_ACT_OUTPUT:
-            output_port(c, m, a->port, depth);
+        case DP_ACT_OUTPUT: {
+            /* The common case, one output at the end, hands our reference over: no
+             * reference count traffic at all. */
+            bool consumed = false;
+            output_port_ex(c, m, a->port, depth, tail && i + 1 == n, &consumed);
+            if (consumed)
+                return NULL;
             break;
+        }
         case DP_ACT_CONTROLLER: {
             bool miss = c->rule && c->rule->priority == 0 &&
                         flow_match_equal(&c->rule->match, &(struct flow_match){0});
             send_to_controller(c, m, key, (uint16_t)a->arg, miss ? DP_PIN_NO_MATCH : DP_PIN_ACTION,
                                depth);
+            c->sent = true;
             break;
         }
         case DP_ACT_GROUP:
@@ -534,7 +582,7 @@ static void pipeline(struct pipe_ctx *c, struct rte_mbuf *m, struct flow_key *ke
         }
         c->rule = r;
         if (!pmd->trace)
-            rule_account(r, 1, m->pkt_len, pmd->now_ns);
+            acc_hit(pmd, r, m->pkt_len);
 
         if (r->meter_id) {
             struct dp_meter *mt = id_table_view_find(id_table_view(c->br->meters), r->meter_id);
@@ -550,7 +598,9 @@ static void pipeline(struct pipe_ctx *c, struct rte_mbuf *m, struct flow_key *ke
         bool goes_on = r->goto_table != RULE_NO_GOTO && r->goto_table > table &&
                        r->goto_table < DP_N_TABLES;
         if (r->n_actions) {
-            m = exec_actions(c, m, key, lay, r->actions, r->n_actions, 0);
+            /* Nothing follows these actions when the pipeline ends here with an empty set. */
+            bool tail = !goes_on && !r->has_write_actions && (set.n == 0 || r->clear_actions);
+            m = exec_actions(c, m, key, lay, r->actions, r->n_actions, 0, tail);
             if (!m)
                 return;
         }
@@ -576,15 +626,16 @@ static void pipeline(struct pipe_ctx *c, struct rte_mbuf *m, struct flow_key *ke
         struct dp_action acts[DP_MAX_ACTIONS];
         uint32_t n = action_set_finish(&set, acts);
         TRACE(DP_TRACE_ACTION_SET, c->table, n, 0, NULL, NULL, NULL, 0);
-        m = exec_actions(c, m, key, lay, acts, n, 0);
+        m = exec_actions(c, m, key, lay, acts, n, 0, true);
         if (m)
             rte_pktmbuf_free(m);
         return;
     }
-    if (c->rule && c->rule->n_actions == 0 && !pmd->trace)
-        STAT_ADD(c->ist->drop_action, 1);
-    if (c->rule && c->rule->n_actions == 0)
-        TRACE(DP_TRACE_DROP, c->table, 0, 0, NULL, NULL, "no actions (drop)", 0);
+    if (!c->sent) {
+        TRACE(DP_TRACE_DROP, c->table, 0, 0, NULL, NULL, "no output (drop)", 0);
+        if (!pmd->trace)
+            STAT_ADD(c->ist->drop_action, 1);
+    }
     rte_pktmbuf_free(m);
 }
 
@@ -600,6 +651,7 @@ static void ctx_init(struct pipe_ctx *c, struct pmd *pmd, struct dp_bridge *br,
     c->in_ofport = in ? in->ofport : in_ofport;
     c->table = 0;
     c->rule = NULL;
+    c->sent = false;
     c->ist = in ? &in->stats[pmd->id] : &control_sink;
 }
 
@@ -626,9 +678,10 @@ void pmd_execute_actions(struct pmd *pmd, struct dp_bridge *br, struct dp_port *
             struct flow_layout l = *lay;
             pipeline(&c, m, &k, &l, 0);
         }
-    m = exec_actions(&c, m, key, lay, acts, n, 0);
+    m = exec_actions(&c, m, key, lay, acts, n, 0, true);
     if (m)
         rte_pktmbuf_free(m);
+    acc_flush(pmd);
 }
 
 /* --- The loop --------------------------------------------------------------------------- */
@@ -663,8 +716,10 @@ static uint32_t process_rxq(struct pmd *pmd, const struct pmd_rxq *rxq)
         flow_key_parse(rte_pktmbuf_mtod(m, void *), rte_pktmbuf_data_len(m), in->ofport, &key,
                        &lay);
         c.rule = NULL;
+        c.sent = false;
         pipeline(&c, m, &key, &lay, 0);
     }
+    acc_flush(pmd);
     STAT_ADD(c.ist->rx_packets, n);
     STAT_ADD(c.ist->rx_bytes, rx_bytes);
     return n;

@@ -54,6 +54,16 @@ struct pmd_txbuf {
 struct dp_trace;
 struct rte_ring;
 
+/* Rule hit counts gathered over a burst, so that a rule hit by a whole burst costs one pair
+ * of atomic adds, not 32. Direct-mapped by rule address; flushed before the end of the
+ * burst (while the rules are certainly alive). */
+enum { PMD_ACC_SLOTS = 8 };
+struct pmd_acc {
+    struct rule *rule;
+    uint32_t packets;
+    uint64_t bytes;
+};
+
 struct pmd {
     unsigned id;       /* stats slot: 0..n_pmds-1 for PMDs, DP_CONTROL_TX_USER for control */
     unsigned txq_user; /* tx user: queue txq_user % n_txq (PMD i: i; control: n_pmds) */
@@ -67,6 +77,7 @@ struct pmd {
     struct rte_mempool *pool;   /* for copies when a shared packet must be modified */
 
     struct dp_pmd_stats stats;  /* written by the PMD only (relaxed stores) */
+    struct pmd_acc acc[PMD_ACC_SLOTS];
 
     uint16_t n_dirty;
     uint16_t dirty[DP_MAX_PORTS];          /* port ids whose tx buffer has packets */
