@@ -7,9 +7,9 @@
 #   2. in_port:  with in_port rules instead, pings pass again and each rule counts them;
 #   3. no rule:  with the flows deleted, pings fail and sluice counts the drops (no_rule):
 #                the traffic above really went through sluice's rules;
-#   4. multiqueue: two more VMs with 2 vCPUs and 2 queue pairs each (n_rxq=2 ports, guest
-#                ethtool -L 2) ping each other from either vCPU, and what vm3 sends from
-#                vCPU 1 arrives on sluice's rx queue 1.
+#   4. multiqueue: two more VMs with 4 vCPUs and 4 queue pairs each (n_rxq=4 ports, guest
+#                ethtool -L 4) ping each other from every vCPU, and what a VM sends from
+#                vCPU N arrives on sluice's rx queue N: traffic on every queue.
 # Each guest is an initramfs-only Linux booted under TCG (tests/vm/); boot takes seconds.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../vm/vm-lib.sh"
@@ -60,35 +60,37 @@ vm_stop vm1
 vm_stop vm2
 check "sluice reports port vm1 link down after its VM stopped" wait_until 10 vm_port_link_is br0 vm1 down
 
-# --- 4. multiqueue -----------------------------------------------------------------------------
-check "add-port vm3 type=vhostuser n_rxq=2" ctl add-port br0 vm3 type=vhostuser n_rxq=2
-check "add-port vm4 type=vhostuser n_rxq=2" ctl add-port br0 vm4 type=vhostuser n_rxq=2
+# --- 4. multiqueue: 4 queue pairs, traffic on every queue ------------------------------------
+check "add-port vm3 type=vhostuser n_rxq=4" ctl add-port br0 vm3 type=vhostuser n_rxq=4
+check "add-port vm4 type=vhostuser n_rxq=4" ctl add-port br0 vm4 type=vhostuser n_rxq=4
 check "add-flow in_port=vm3 -> vm4" ctl add-flow br0 "priority=10,in_port=vm3,actions=output:vm4"
 check "add-flow in_port=vm4 -> vm3" ctl add-flow br0 "priority=10,in_port=vm4,actions=output:vm3"
 n_rxq() {
     ctl_json show | jq -r --arg p "$1" '[.bridges[].ports[] | select(.name == $p) | .n_rxq] | first'
 }
-assert_eq "sluice runs port vm3 with 2 rx queues" "$(n_rxq vm3)" 2
-# Two vCPUs: a guest transmits on the queue of the CPU that sends (XPS), so pinning ping to
-# vCPU 1 puts its packets on queue 1, which sluice must poll too.
-vm_start vm3 --vhost-user "$RUN_DIR/vm3.sock" --mac 52:54:00:00:01:03 --ip 10.0.1.3/24 --queues 2 --smp 2 ||
+assert_eq "sluice runs port vm3 with 4 rx queues" "$(n_rxq vm3)" 4
+# Four vCPUs: a guest transmits on the queue of the CPU that sends (XPS), so pinning ping to
+# vCPU N puts its packets on queue N, which sluice must poll; the replies come back through
+# vm4's queues, whichever the guest enabled.
+vm_start vm3 --vhost-user "$RUN_DIR/vm3.sock" --mac 52:54:00:00:01:03 --ip 10.0.1.3/24 --queues 4 --smp 4 ||
     fail "vm3 did not start"
-vm_start vm4 --vhost-user "$RUN_DIR/vm4.sock" --mac 52:54:00:00:01:04 --ip 10.0.1.4/24 --queues 2 --smp 2 ||
+vm_start vm4 --vhost-user "$RUN_DIR/vm4.sock" --mac 52:54:00:00:01:04 --ip 10.0.1.4/24 --queues 4 --smp 4 ||
     fail "vm4 did not start"
-check "vm3 booted" vm_wait_ready vm3 60
-check "vm4 booted" vm_wait_ready vm4 60
-check "vm3 runs 2 queue pairs" vm_wait vm3 '^SLUICE-LINK eth0 .*queues=2 carrier=1' 1
-check "vm4 runs 2 queue pairs" vm_wait vm4 '^SLUICE-LINK eth0 .*queues=2 carrier=1' 1
+check "vm3 booted" vm_wait_ready vm3 90
+check "vm4 booted" vm_wait_ready vm4 90
+check "vm3 runs 4 queue pairs" vm_wait vm3 '^SLUICE-LINK eth0 .*queues=4 carrier=1' 1
+check "vm4 runs 4 queue pairs" vm_wait vm4 '^SLUICE-LINK eth0 .*queues=4 carrier=1' 1
 rxq() {
-    port_stat br0 vm3 ".xstats.rx_q${1}_packets"
+    port_stat br0 "$1" ".xstats.rx_q${2}_packets"
 }
-q0=$(rxq 0)
-check "multiqueue: vm3 pings vm4 from vCPU 0" vm_ping vm3 10.0.1.4 5 56 0
-assert_ge "sluice received them on vm3's rx queue 0" "$(rxq 0)" $((q0 + 5))
-q1=$(rxq 1)
-check "multiqueue: vm3 pings vm4 from vCPU 1" vm_ping vm3 10.0.1.4 5 56 1
-assert_ge "sluice received them on vm3's rx queue 1" "$(rxq 1)" $((q1 + 5))
-check "multiqueue: vm4 pings vm3 from vCPU 1 (1400 B)" vm_ping vm4 10.0.1.3 5 1400 1
+for q in 0 1 2 3; do
+    before=$(rxq vm3 $q)
+    check "multiqueue: vm3 pings vm4 from vCPU $q" vm_ping vm3 10.0.1.4 5 56 $q
+    assert_ge "sluice received them on vm3's rx queue $q" "$(rxq vm3 $q)" $((before + 5))
+    before=$(rxq vm4 $q)
+    check "multiqueue: vm4 pings vm3 from vCPU $q (1400 B)" vm_ping vm4 10.0.1.3 5 1400 $q
+    assert_ge "sluice received them on vm4's rx queue $q" "$(rxq vm4 $q)" $((before + 5))
+done
 check "sluiced still running" sluiced_alive
 
 it_finish
