@@ -228,6 +228,14 @@ static int call_management(const struct ctl_context *ctx, const char *method, js
 /* ---------------------------------------------------------------------------------------- */
 /* The command table                                                                         */
 
+/* Results without a table of their own are printed as readable JSON. */
+static int print_as_json(FILE *out, const json_t *result, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    return ctl_out_json(out, result);
+}
+
 const struct ctl_command ctl_commands[] = {
     {.name = "add-br", .args = "BR", .min_args = 1, .max_args = 1, .params = {"bridge"},
      .help = "create bridge BR"},
@@ -254,6 +262,13 @@ const struct ctl_command ctl_commands[] = {
     {.name = "dump-ports", .args = "BR [PORT]", .min_args = 1, .max_args = 2,
      .params = {"bridge", "port"}, .print = ctl_out_dump_ports,
      .help = "print port counters and drop reasons"},
+    {.name = "set-controller", .args = "BR TARGET [FAIL_MODE]", .min_args = 2, .max_args = 3,
+     .params = {"bridge", "target", "fail_mode"},
+     .help = "connect BR to OpenFlow controllers: \"tcp:IP:PORT\", \"ptcp:PORT[:IP]\" "
+             "(space-separated for several, \"\" for none); FAIL_MODE secure|standalone"},
+    {.name = "get-controller", .args = "BR", .min_args = 1, .max_args = 1,
+     .params = {"bridge"}, .print = print_as_json,
+     .help = "print BR's controller targets, connections and fail mode"},
     {.name = "version", .args = "", .print = ctl_out_version,
      .help = "print the versions of sluicectl, sluiced and DPDK"},
     {.name = NULL},

@@ -824,14 +824,3 @@ int mgmt_apply_config(struct mgmt_context *ctx, const char *path, char *err, siz
     fclose(f);
     return rc;
 }
-
-/* --- Timeouts ------------------------------------------------------------------------- */
-
-void mgmt_expire_flows(uint64_t now)
-{
-    for (struct dp_bridge *br = dp_bridge_next(NULL); br; br = dp_bridge_next(br)) {
-        size_t n = ofproto_expire(br, now, NULL, NULL);
-        if (n)
-            SLOG(INFO, "bridge %s: %zu flows expired", br->name, n);
-    }
-}

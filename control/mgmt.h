@@ -32,7 +32,4 @@ int mgmt_call(struct mgmt_context *ctx, const char *method, json_t *params, json
  * lines are skipped. Stops at the first failing line: returns its error with "FILE:LINE: ". */
 int mgmt_apply_config(struct mgmt_context *ctx, const char *path, char *err, size_t errlen);
 
-/* Expires flows whose idle or hard timeout passed. Call about once a second. */
-void mgmt_expire_flows(uint64_t now_ns);
-
 #endif

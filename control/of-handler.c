@@ -30,7 +30,7 @@ static void reply_ofproto_error(struct ofconn *c, const struct ofproto_error *oe
                                 const uint8_t *req, size_t len)
 {
     struct ofp_err e = {.type = oe->type, .code = oe->code};
-    snprintf(e.msg, sizeof e.msg, "%s", oe->msg);
+    snprintf(e.msg, sizeof e.msg, "%.*s", (int)sizeof e.msg - 1, oe->msg);
     ofc_send_error(c, &e, req, len);
 }
 
@@ -266,7 +266,11 @@ void ofh_handle(struct ofconn *c, const uint8_t *data, size_t len)
     struct ofp_msg *m = c->msg;
     struct ofp_err e = {0};
     if (ofp_decode(data, len, m, &e)) {
-        ofc_send_error(c, &e, data, len);
+        /* An ERROR is never answered with an ERROR: two peers could bounce them forever. */
+        if (data[1] == OFPT_ERROR)
+            SLOG(WARNING, "openflow %s: malformed error from the peer: %s", c->name, e.msg);
+        else
+            ofc_send_error(c, &e, data, len);
         return;
     }
     switch (m->h.type) {

@@ -52,6 +52,7 @@ struct oftarget {
     uint16_t bound_port;  /* ptcp: the port actually bound (for ptcp:0) */
     struct ofconn *conn;  /* tcp: the current connection, NULL between attempts */
     unsigned failures;    /* tcp: consecutive attempts that did not reach OFC_OPEN */
+    unsigned backoff_s;   /* tcp: the wait before next_try_ns (get-controller shows it) */
     uint64_t next_try_ns; /* tcp: next connection attempt */
     char last_error[128];
 };
@@ -63,6 +64,7 @@ struct ofc_port {
     uint32_t ofport;
     char name[DP_PORT_NAME_MAX];
     bool link_up;
+    uint32_t link_changes;    /* dp_port.link_changes when last announced: catches flaps */
     bool seen;                /* mark for the sweep that finds removed ports */
     uint32_t config;          /* OFPPC_* bits set by PORT_MOD */
     struct ofp_port desc;     /* as last announced (a DELETE describes a port that is gone) */
@@ -181,9 +183,9 @@ void ofh_meter_to_ofp(const struct dp_meter *m, struct ofp_meter_config *out);
 /* Pure checks shared with the unit tests. */
 /* Looks up group ids in a table (control-thread view). */
 typedef const struct dp_group *ofh_group_lookup(void *aux, uint32_t id);
-/* 0 when installing `g` (replacing any group with its id) leaves no chain of group actions
- * that loops, -1 with OFPGMFC_LOOP otherwise; a chained group that does not exist is
- * OFPGMFC_INVALID_GROUP... see of-groups.c. */
+/* 0 when installing `g` (replacing any group with its id) is sound as a chain: every group
+ * its buckets forward to exists (else -1 with OFPET_BAD_ACTION/OFPBAC_BAD_OUT_GROUP) and no
+ * chain of group actions leads back to g (else -1 with OFPGMFC_LOOP). */
 int ofh_group_check_chain(const struct ofp_group *g, ofh_group_lookup *lookup, void *aux,
                           struct ofp_err *e);
 

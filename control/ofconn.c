@@ -433,7 +433,7 @@ void ofc_port_describe(const struct dp_port *p, const struct ofc_port *op, struc
     memset(out, 0, sizeof *out);
     out->port_no = p->ofport;
     memcpy(out->hw_addr, p->mac.addr_bytes, 6);
-    snprintf(out->name, sizeof out->name, "%s", p->name);
+    snprintf(out->name, sizeof out->name, "%.*s", (int)sizeof out->name - 1, p->name);
     out->config = op ? op->config : 0;
     bool up = __atomic_load_n(&p->link_up, __ATOMIC_RELAXED);
     out->state = up ? OFPPS_LIVE : OFPPS_LINK_DOWN;
@@ -475,6 +475,7 @@ static void ports_sync(struct ofbridge *ob, struct dp_bridge *br, bool announce)
             op = NULL;
         }
         bool up = __atomic_load_n(&p->link_up, __ATOMIC_RELAXED);
+        uint32_t changes = __atomic_load_n(&p->link_changes, __ATOMIC_RELAXED);
         if (!op) {
             if (ob->n_ports == ob->cap_ports) {
                 size_t cap = ob->cap_ports ? ob->cap_ports * 2 : 16;
@@ -492,14 +493,17 @@ static void ports_sync(struct ofbridge *ob, struct dp_bridge *br, bool announce)
             op->ofport = p->ofport;
             snprintf(op->name, sizeof op->name, "%s", p->name);
             op->link_up = up;
+            op->link_changes = changes;
             op->created_ns = ofc_now_ns();
             op->seen = true;
             port_status(ob, op, p, OFPPR_ADD, announce);
             continue;
         }
         op->seen = true;
-        if (op->link_up != up) {
+        /* A flap between two looks (down and up again) still gets its MODIFY. */
+        if (op->link_up != up || op->link_changes != changes) {
             op->link_up = up;
+            op->link_changes = changes;
             port_status(ob, op, p, OFPPR_MODIFY, announce);
         }
     }
@@ -600,6 +604,16 @@ static void update_fail_open(struct ofbridge *ob, uint64_t now)
     }
 }
 
+/* Schedules the next connection attempt of a tcp: target: after a failed attempt the wait
+ * doubles (1, 2, 4, 8 s), after a connection that was up it is 1 s. */
+static void target_retry_later(struct oftarget *t, uint64_t now, bool failed)
+{
+    t->backoff_s = ofconn_backoff_s(failed ? t->failures : 0);
+    t->next_try_ns = now + t->backoff_s * OFC_NS_PER_S;
+    if (failed)
+        t->failures++;
+}
+
 void ofc_close(struct ofconn *c, const char *why)
 {
     if (c->dead)
@@ -611,13 +625,9 @@ void ofc_close(struct ofconn *c, const char *why)
     if (c->kind == OFC_ACTIVE && t && t->conn == c) {
         t->conn = NULL;
         uint64_t now = ofc_now_ns();
-        if (c->state == OFC_OPEN) {
+        if (c->state == OFC_OPEN)
             t->failures = 0;
-            t->next_try_ns = now + ofconn_backoff_s(0) * OFC_NS_PER_S;
-        } else {
-            t->next_try_ns = now + ofconn_backoff_s(t->failures) * OFC_NS_PER_S;
-            t->failures++;
-        }
+        target_retry_later(t, now, c->state != OFC_OPEN);
         snprintf(t->last_error, sizeof t->last_error, "%s", why);
     }
 }
@@ -772,7 +782,7 @@ static void handle_hello(struct ofconn *c, const uint8_t *data, size_t len)
     c->closing = true;
 }
 
-/* Serves the complete messages in c->rx; returns bytes consumed. Stops while the output
+/* Serves the complete messages in c->rx and drops them from it. Stops while the output
  * backlog is above OFCONN_TX_PAUSE: the rest stays buffered until the peer reads. */
 static void process_rx(struct ofconn *c)
 {
@@ -1148,7 +1158,7 @@ static void target_connect(struct ofbridge *ob, struct oftarget *t, uint64_t now
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         snprintf(t->last_error, sizeof t->last_error, "socket: %s", strerror(errno));
-        t->next_try_ns = now + ofconn_backoff_s(t->failures++) * OFC_NS_PER_S;
+        target_retry_later(t, now, true);
         return;
     }
     int one = 1;
@@ -1156,15 +1166,15 @@ static void target_connect(struct ofbridge *ob, struct oftarget *t, uint64_t now
     int rc = connect(fd, (struct sockaddr *)&sin, sizeof sin);
     if (rc < 0 && errno != EINPROGRESS) {
         snprintf(t->last_error, sizeof t->last_error, "connect: %s", strerror(errno));
-        SLOG(DEBUG, "bridge %s: %s: %s (retry in %u s)", ob->name, t->text, t->last_error,
-             ofconn_backoff_s(t->failures));
         close(fd);
-        t->next_try_ns = now + ofconn_backoff_s(t->failures++) * OFC_NS_PER_S;
+        target_retry_later(t, now, true);
+        SLOG(DEBUG, "bridge %s: %s: %s (retry in %u s)", ob->name, t->text, t->last_error,
+             t->backoff_s);
         return;
     }
     struct ofconn *c = conn_create(ob, fd, OFC_ACTIVE, t, t->text + 4);
     if (!c) {
-        t->next_try_ns = now + ofconn_backoff_s(t->failures++) * OFC_NS_PER_S;
+        target_retry_later(t, now, true);
         return;
     }
     t->conn = c;
@@ -1338,7 +1348,7 @@ json_t *ofconn_get_controller(const char *bridge, char *err, size_t errlen)
                              : t->conn->state == OFC_HELLO   ? "hello"
                                                              : "connecting";
             json_object_set_new(j, "state", json_string(st));
-            json_object_set_new(j, "backoff_s", json_integer(ofconn_backoff_s(t->failures)));
+            json_object_set_new(j, "backoff_s", json_integer(t->backoff_s));
             if (!t->conn && t->next_try_ns > now)
                 json_object_set_new(j, "next_try_ms",
                                     json_integer((json_int_t)((t->next_try_ns - now) / 1000000)));

@@ -8,7 +8,8 @@
  *   exponential backoff of 1, 2, 4, 8, 8... seconds) and "ptcp:PORT[:IP]" (sluice listens,
  *   on 127.0.0.1 unless an IP is given; port 0 picks a free port, shown by get-controller).
  *   Many connections of every kind may be open at once. The message handlers live in
- *   of-handler.c (requests) and of-stats.c (multipart replies); this file is the transport.
+ *   of-handler.c (requests), of-stats.c (multipart replies) and of-groups.c (GROUP_MOD,
+ *   METER_MOD); this file is the transport and the asynchronous messages.
  *
  * Two kinds of connection, as in Open vSwitch.
  *   - Service connections (the .mgmt socket) are for tools: they receive no asynchronous
@@ -39,6 +40,13 @@
  *   request that must see the datapath as it is publish first, so a BARRIER_REPLY means every
  *   earlier change of that connection is visible to every packet. GROUP_MOD and METER_MOD
  *   publish at once (their tables are small and PMDs look groups and meters up by id).
+ *
+ * Ports.
+ *   PORT_STATUS (ADD, DELETE, MODIFY on link changes) follows the bridge's ports however they
+ *   change (sluicectl, config, del-br). PORT_MOD's config bits are kept per port and reported
+ *   in PORT_DESC and PORT_STATUS; PORT_DOWN also sets the device's link down where the driver
+ *   supports it, NO_PACKET_IN stops packet-ins from that port; NO_RECV and NO_FWD are only
+ *   reported for now (the datapath does not act on them).
  *
  * fail_mode (per bridge; "standalone" by default, as in Open vSwitch).
  *   sluice has no NORMAL action yet, so it cannot fall back to being a learning switch when
@@ -110,7 +118,8 @@ int ofconn_timeout_ms(uint64_t now_ns, int max_ms);
 int ofconn_set_controller(const char *bridge, const char *targets, const char *fail_mode,
                           char *err, size_t errlen);
 /* get-controller: {"bridge", "datapath_id", "fail_mode", "fail_open", "targets": [{"target",
- * "state", "bound_port" (ptcp), "backoff_s" (tcp)}], "connections": [{"name", "kind", "role",
+ * "state", "bound_port" (ptcp), "backoff_s": the current wait between attempts,
+ * "next_try_ms", "last_error" (tcp)}], "connections": [{"name", "kind", "role",
  * "miss_send_len", "rx_msgs", "tx_msgs", "packet_in_sent", "packet_in_dropped"}],
  * "packet_in_dropped"}. NULL with a message when the bridge does not exist. */
 json_t *ofconn_get_controller(const char *bridge, char *err, size_t errlen);

@@ -302,7 +302,7 @@ static struct client *client_open(void)
     c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
     assert_true(c->fd >= 0);
     struct sockaddr_un sun = {.sun_family = AF_UNIX};
-    snprintf(sun.sun_path, sizeof sun.sun_path, "%s", g_sock);
+    snprintf(sun.sun_path, sizeof sun.sun_path, "%.*s", (int)sizeof sun.sun_path - 1, g_sock);
     assert_int_equal(connect(c->fd, (struct sockaddr *)&sun, sizeof sun), 0);
     c->xid = 100;
     return c;

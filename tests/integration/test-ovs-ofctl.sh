@@ -279,7 +279,8 @@ for _ in range(int(sys.argv[2])):
     s.send(frame)
 EOF
 }
-timeout 12 ovs-ofctl -O OpenFlow13 monitor "$SL" 128 >"$RUN_DIR/monitor.txt" 2>&1 &
+check "add-port p4 (vhost-user, no VM yet)" ctl add-port br0 p4 type=vhostuser ofport=4
+timeout 40 ovs-ofctl -O OpenFlow13 monitor "$SL" 128 >"$RUN_DIR/monitor.txt" 2>&1 &
 mon_pid=$!
 IT_PIDS+=("$mon_pid")
 sleep 1
@@ -290,9 +291,14 @@ sleep 1
 inject 1
 ctl add-port br0 p3 type=dpdk "devargs=net_null${IT_ID}x,no-rx=1" ofport=3 >/dev/null
 ctl del-port br0 p3 >/dev/null
-sleep 3
+# A "VM" attaches to p4 and leaves: its link comes up and goes down.
+start_gen vm4 "$(vm_vdev 0 "$RUN_DIR/p4.sock")" --mode rx --duration 2 --wait-link 15 \
+    --idle-sleep-us 100 --quiet
+wait_gen "$GEN_PID" 40 >/dev/null
+sleep 2
 kill "$mon_pid" 2>/dev/null
 wait "$mon_pid" 2>/dev/null
+ctl del-port br0 p4 >/dev/null
 MON=$(cat "$RUN_DIR/monitor.txt")
 grep_mon() { grep -Eq -- "$1" <<<"$MON"; }
 check "monitor: PACKET_IN truncated to the action's max_len, unbuffered" \
@@ -301,6 +307,9 @@ check "monitor: FLOW_REMOVED reason delete" grep_mon "OFPT_FLOW_REMOVED .*priori
 check "monitor: FLOW_REMOVED reason hard timeout" grep_mon "OFPT_FLOW_REMOVED .*priority=20,ip reason=hard"
 check "monitor: PORT_STATUS ADD" grep_mon "OFPT_PORT_STATUS .*ADD: 3\(p3\)"
 check "monitor: PORT_STATUS DEL" grep_mon "OFPT_PORT_STATUS .*DEL: 3\(p3\)"
+mod_states=$(grep -A2 "OFPT_PORT_STATUS .*MOD: 4(p4)" <<<"$MON" | grep -Eo "state: +[A-Z_]+" | awk '{print $2}' | tr '\n' ' ')
+check "monitor: PORT_STATUS MOD for p4's link up then down ($mod_states)" \
+    grep -Eq "LIVE .*LINK_DOWN" <<<"$mod_states"
 if ! grep_mon "OFPT_PACKET_IN"; then
     printf '    monitor output: %s\n' "$(head -c 600 <<<"$MON")"
 fi
