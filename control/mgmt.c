@@ -402,7 +402,7 @@ static int parse_flow(struct dp_bridge *br, const char *text, enum flow_parse_mo
         snprintf(err, errlen, "%s", perr);
         return JSONRPC_INVALID_PARAMS;
     }
-    struct ofproto_error oe;
+    struct ofp_err oe;
     if (mode != FLOW_PARSE_FILTER && ofproto_validate(br, spec, &oe) != 0) {
         snprintf(err, errlen, "%s", oe.msg);
         return JSONRPC_INVALID_PARAMS;
@@ -441,7 +441,7 @@ static int m_add_flows(void *aux, json_t *params, json_t **result, char *err, si
         }
     }
     for (size_t i = 0; i < n && !rc; i++) {
-        struct ofproto_error oe;
+        struct ofp_err oe;
         if (ofproto_flow_mod(br, OFPROTO_ADD, &specs[i], NULL, NULL, NULL, &oe) != 0) {
             snprintf(err, errlen, "flow %zu: %s", i + 1, oe.msg);
             rc = JSONRPC_INVALID_PARAMS;
@@ -517,7 +517,7 @@ static int m_del_flows(void *aux, json_t *params, json_t **result, char *err, si
     }
     rc = filter_from_params(br, params, f, err, errlen);
     size_t n = 0;
-    struct ofproto_error oe;
+    struct ofp_err oe;
     if (!rc && ofproto_flow_mod(br, json_is_true(js) ? OFPROTO_DELETE_STRICT : OFPROTO_DELETE, f,
                                 ofconn_flow_removed, NULL, &n, &oe) != 0) {
         snprintf(err, errlen, "%s", oe.msg);

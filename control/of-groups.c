@@ -26,18 +26,6 @@
 #include "datapath/log.h"
 #include "datapath/meter.h"
 
-static int fail(struct ofp_err *e, uint16_t type, uint16_t code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(struct ofp_err *e, uint16_t type, uint16_t code, const char *fmt, ...)
-{
-    e->type = type;
-    e->code = code;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* --- Chains ------------------------------------------------------------------------------ */
 
@@ -83,7 +71,7 @@ int ofh_group_check_chain(const struct ofp_group *g, ofh_group_lookup *lookup, v
     int rc = 0;
     for (uint32_t b = 0; b < g->n_buckets && !rc; b++)
         if (push_groups(&stack, g->buckets[b].actions, g->buckets[b].n_actions))
-            rc = fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_EPERM, "group %u: out of memory",
+            rc = ofp_fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_EPERM, "group %u: out of memory",
                       g->group_id);
     /* Direct references must exist; then walk what they reach: coming back to g is a loop.
      * Existing groups are loop-free, so only paths back to g can cycle; `seen` bounds the
@@ -91,31 +79,31 @@ int ofh_group_check_chain(const struct ofp_group *g, ofh_group_lookup *lookup, v
     for (size_t i = 0; i < stack.n && !rc; i++) {
         uint32_t id = stack.v[i];
         if (id == g->group_id)
-            rc = fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_LOOP,
+            rc = ofp_fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_LOOP,
                       "group %u: forwards to itself", g->group_id);
         else if (!lookup(aux, id))
-            rc = fail(e, OFPET_BAD_ACTION, OFPBAC_BAD_OUT_GROUP,
+            rc = ofp_fail(e, OFPET_BAD_ACTION, OFPBAC_BAD_OUT_GROUP,
                       "group %u: a bucket forwards to group %u, which does not exist",
                       g->group_id, id);
     }
     while (stack.n && !rc) {
         uint32_t id = stack.v[--stack.n];
         if (id == g->group_id) {
-            rc = fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_LOOP,
+            rc = ofp_fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_LOOP,
                       "group %u: its chain of group actions leads back to it", g->group_id);
             break;
         }
         if (list_has(&seen, id))
             continue;
         if (list_push(&seen, id)) {
-            rc = fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_EPERM, "group %u: out of memory",
+            rc = ofp_fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_EPERM, "group %u: out of memory",
                       g->group_id);
             break;
         }
         const struct dp_group *dg = lookup(aux, id);
         for (uint32_t b = 0; dg && b < dg->n_buckets && !rc; b++)
             if (push_groups(&stack, dg->buckets[b].actions, dg->buckets[b].n_actions))
-                rc = fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_EPERM, "group %u: out of memory",
+                rc = ofp_fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_EPERM, "group %u: out of memory",
                           g->group_id);
     }
     free(stack.v);
@@ -157,7 +145,7 @@ static void delete_group_flows(struct ofbridge *ob, struct dp_bridge *br, uint32
 {
     struct flow_spec *spec = all_flows();
     spec->out_group = group_id;
-    struct ofproto_error oe;
+    struct ofp_err oe;
     size_t n = 0;
     if (ofproto_flow_mod(br, OFPROTO_DELETE, spec, removed_by_group, ob, &n, &oe))
         SLOG(ERR, "bridge %s: deleting the flows of group %u: %s", ob->name, group_id, oe.msg);
@@ -198,7 +186,7 @@ static int delete_meter_flows(struct ofbridge *ob, struct dp_bridge *br, uint32_
     ofproto_for_each_rule(br, all_flows(), false, collect_meter_user, &mu);
     if (mu.nomem) {
         free(mu.specs);
-        return fail(e, OFPET_METER_MOD_FAILED, OFPMMFC_UNKNOWN,
+        return ofp_fail(e, OFPET_METER_MOD_FAILED, OFPMMFC_UNKNOWN,
                     "meter %u: out of memory finding its flows", meter_id);
     }
     for (size_t i = 0; i < mu.n; i++) {
@@ -207,7 +195,7 @@ static int delete_meter_flows(struct ofbridge *ob, struct dp_bridge *br, uint32_
         s->out_port = DP_OFPORT_ANY;
         s->out_group = OFPG_ANY;
         s->cookie_mask = 0;
-        struct ofproto_error oe;
+        struct ofp_err oe;
         size_t n = 0;
         if (ofproto_flow_mod(br, OFPROTO_DELETE_STRICT, s, removed_by_meter, ob, &n, &oe))
             SLOG(ERR, "bridge %s: deleting a flow of meter %u: %s", ob->name, meter_id, oe.msg);
@@ -229,7 +217,7 @@ static int check_buckets(struct dp_bridge *br, const struct ofp_group *g, struct
         const struct ofp_bucket *bk = &g->buckets[b];
         if (bk->watch_group != OFPG_ANY &&
             (bk->watch_group == g->group_id || !id_table_get(br->groups, bk->watch_group)))
-            return fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_BAD_WATCH,
+            return ofp_fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_BAD_WATCH,
                         "group %u: bucket %u watches group %u, which %s", g->group_id, b + 1,
                         bk->watch_group,
                         bk->watch_group == g->group_id ? "is the group itself"
@@ -237,9 +225,9 @@ static int check_buckets(struct dp_bridge *br, const struct ofp_group *g, struct
         flow_spec_init(&spec);
         spec.n_actions = bk->n_actions;
         memcpy(spec.actions, bk->actions, bk->n_actions * sizeof bk->actions[0]);
-        struct ofproto_error oe;
+        struct ofp_err oe;
         if (ofproto_validate(br, &spec, &oe))
-            return fail(e, oe.type, oe.code, "group %u: bucket %u: %s", g->group_id, b + 1,
+            return ofp_fail(e, oe.type, oe.code, "group %u: bucket %u: %s", g->group_id, b + 1,
                         oe.msg);
     }
     return 0;
@@ -267,7 +255,7 @@ static int publish(struct id_table *t, const char *what, struct ofp_err *e, uint
                    uint16_t code)
 {
     if (id_table_publish(t))
-        return fail(e, type, code, "%s: out of memory publishing", what);
+        return ofp_fail(e, type, code, "%s: out of memory publishing", what);
     return 0;
 }
 
@@ -307,7 +295,7 @@ static int group_delete(struct ofbridge *ob, struct dp_bridge *br, uint32_t id,
         return 0;
     const struct dp_group *fw = forwarder_of(br, id);
     if (fw)
-        return fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_CHAINED_GROUP,
+        return ofp_fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_CHAINED_GROUP,
                     "group %u: group %u forwards to it (delete or change that one first)", id,
                     fw->id);
     delete_group_flows(ob, br, id);
@@ -324,27 +312,27 @@ int ofh_group_mod(struct ofbridge *ob, struct dp_bridge *br, const struct ofp_gr
         return group_delete(ob, br, g->group_id, e);
     struct dp_group *old = id_table_get(br->groups, g->group_id);
     if (gm->command == OFPGC_ADD && old)
-        return fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_GROUP_EXISTS, "group %u already exists",
+        return ofp_fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_GROUP_EXISTS, "group %u already exists",
                     g->group_id);
     if (gm->command == OFPGC_MODIFY && !old)
-        return fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_UNKNOWN_GROUP, "group %u does not exist",
+        return ofp_fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_UNKNOWN_GROUP, "group %u does not exist",
                     g->group_id);
     if (gm->command != OFPGC_ADD && gm->command != OFPGC_MODIFY)
-        return fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_BAD_COMMAND, "group_mod: command %u",
+        return ofp_fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_BAD_COMMAND, "group_mod: command %u",
                     gm->command);
     if (!old && id_table_count(br->groups) >= OFC_MAX_GROUPS)
-        return fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_OUT_OF_GROUPS,
+        return ofp_fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_OUT_OF_GROUPS,
                     "group %u: bridge %s already has %d groups", g->group_id, ob->name,
                     OFC_MAX_GROUPS);
     if (g->n_buckets > DP_GROUP_MAX_BUCKETS)
-        return fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_OUT_OF_BUCKETS,
+        return ofp_fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_OUT_OF_BUCKETS,
                     "group %u: %u buckets, at most %d", g->group_id, g->n_buckets,
                     DP_GROUP_MAX_BUCKETS);
     if (check_buckets(br, g, e))
         return -1;
     struct dp_group *dg = group_build(g, ofc_now_ns());
     if (!dg)
-        return fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_EPERM, "group %u: out of memory",
+        return ofp_fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_EPERM, "group %u: out of memory",
                     g->group_id);
     if (old) {
         dg->created_ns = old->created_ns;
@@ -353,7 +341,7 @@ int ofh_group_mod(struct ofbridge *ob, struct dp_bridge *br, const struct ofp_gr
     }
     if (id_table_put(br->groups, dg) == (void *)-1) {
         dp_group_free(dg);
-        return fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_OUT_OF_GROUPS,
+        return ofp_fail(e, OFPET_GROUP_MOD_FAILED, OFPGMFC_OUT_OF_GROUPS,
                     "group %u: out of memory", g->group_id);
     }
     return publish(br->groups, "group_mod", e, OFPET_GROUP_MOD_FAILED, OFPGMFC_EPERM);
@@ -409,35 +397,35 @@ int ofh_meter_mod(struct ofbridge *ob, struct dp_bridge *br, const struct ofp_me
     if (mm->command == OFPMC_DELETE)
         return meter_delete(ob, br, mc->meter_id, e);
     if (mc->meter_id == 0 || mc->meter_id > OFPM_MAX)
-        return fail(e, OFPET_METER_MOD_FAILED, OFPMMFC_INVALID_METER,
+        return ofp_fail(e, OFPET_METER_MOD_FAILED, OFPMMFC_INVALID_METER,
                     "meter %u: sluice has no virtual meters (ids 1 to %u)", mc->meter_id,
                     OFPM_MAX);
     struct dp_meter *old = id_table_get(br->meters, mc->meter_id);
     if (mm->command == OFPMC_ADD && old)
-        return fail(e, OFPET_METER_MOD_FAILED, OFPMMFC_METER_EXISTS, "meter %u already exists",
+        return ofp_fail(e, OFPET_METER_MOD_FAILED, OFPMMFC_METER_EXISTS, "meter %u already exists",
                     mc->meter_id);
     if (mm->command == OFPMC_MODIFY && !old)
-        return fail(e, OFPET_METER_MOD_FAILED, OFPMMFC_UNKNOWN_METER, "meter %u does not exist",
+        return ofp_fail(e, OFPET_METER_MOD_FAILED, OFPMMFC_UNKNOWN_METER, "meter %u does not exist",
                     mc->meter_id);
     if (mm->command != OFPMC_ADD && mm->command != OFPMC_MODIFY)
-        return fail(e, OFPET_METER_MOD_FAILED, OFPMMFC_BAD_COMMAND, "meter_mod: command %u",
+        return ofp_fail(e, OFPET_METER_MOD_FAILED, OFPMMFC_BAD_COMMAND, "meter_mod: command %u",
                     mm->command);
     if (!old && id_table_count(br->meters) >= OFC_MAX_METERS)
-        return fail(e, OFPET_METER_MOD_FAILED, OFPMMFC_OUT_OF_METERS,
+        return ofp_fail(e, OFPET_METER_MOD_FAILED, OFPMMFC_OUT_OF_METERS,
                     "meter %u: bridge %s already has %d meters", mc->meter_id, ob->name,
                     OFC_MAX_METERS);
     if (mc->n_bands > DP_METER_MAX_BANDS)
-        return fail(e, OFPET_METER_MOD_FAILED, OFPMMFC_OUT_OF_BANDS,
+        return ofp_fail(e, OFPET_METER_MOD_FAILED, OFPMMFC_OUT_OF_BANDS,
                     "meter %u: %u bands, at most %d", mc->meter_id, mc->n_bands,
                     DP_METER_MAX_BANDS);
     for (uint32_t i = 0; i < mc->n_bands; i++)
         if (mc->bands[i].type != OFPMBT_DROP)
-            return fail(e, OFPET_METER_MOD_FAILED, OFPMMFC_BAD_BAND,
+            return ofp_fail(e, OFPET_METER_MOD_FAILED, OFPMMFC_BAD_BAND,
                         "meter %u: band %u: only drop bands are supported", mc->meter_id,
                         i + 1);
     struct dp_meter *m = meter_build(mc, ofc_now_ns());
     if (!m)
-        return fail(e, OFPET_METER_MOD_FAILED, OFPMMFC_UNKNOWN, "meter %u: out of memory",
+        return ofp_fail(e, OFPET_METER_MOD_FAILED, OFPMMFC_UNKNOWN, "meter %u: out of memory",
                     mc->meter_id);
     if (old) {
         m->created_ns = old->created_ns;
@@ -446,7 +434,7 @@ int ofh_meter_mod(struct ofbridge *ob, struct dp_bridge *br, const struct ofp_me
     }
     if (id_table_put(br->meters, m) == (void *)-1) {
         dp_meter_free(m);
-        return fail(e, OFPET_METER_MOD_FAILED, OFPMMFC_OUT_OF_METERS, "meter %u: out of memory",
+        return ofp_fail(e, OFPET_METER_MOD_FAILED, OFPMMFC_OUT_OF_METERS, "meter %u: out of memory",
                     mc->meter_id);
     }
     return publish(br->meters, "meter_mod", e, OFPET_METER_MOD_FAILED, OFPMMFC_UNKNOWN);

@@ -26,14 +26,6 @@ static void reply_error(struct ofconn *c, uint16_t type, uint16_t code, const ui
     ofc_send_error(c, &e, req, len);
 }
 
-static void reply_ofproto_error(struct ofconn *c, const struct ofproto_error *oe,
-                                const uint8_t *req, size_t len)
-{
-    struct ofp_err e = {.type = oe->type, .code = oe->code};
-    snprintf(e.msg, sizeof e.msg, "%.*s", (int)sizeof e.msg - 1, oe->msg);
-    ofc_send_error(c, &e, req, len);
-}
-
 /* Appends `m` (a reply the codec encodes) or, should encoding fail, an error. */
 static void reply(struct ofconn *c, const struct ofp_msg *m, const uint8_t *req, size_t len)
 {
@@ -124,14 +116,14 @@ static void handle_flow_mod(struct ofconn *c, struct dp_bridge *br, const struct
                     fm->buffer_id);
         return;
     }
-    struct ofproto_error oe;
+    struct ofp_err oe;
     size_t n_changed = 0;
     int rc = ofproto_flow_mod(br, (enum ofproto_flow_cmd)fm->command, &fm->spec,
                               ofc_flow_removed_cb, c->ob, &n_changed, &oe);
     if (n_changed)
         c->ob->dirty = true;
     if (rc)
-        reply_ofproto_error(c, &oe, req, len);
+        ofc_send_error(c, &oe, req, len);
 }
 
 static void handle_packet_out(struct ofconn *c, struct dp_bridge *br, const struct ofp_msg *in,
@@ -150,9 +142,9 @@ static void handle_packet_out(struct ofconn *c, struct dp_bridge *br, const stru
     flow_spec_init(&spec);
     spec.n_actions = po->n_actions;
     memcpy(spec.actions, po->actions, po->n_actions * sizeof po->actions[0]);
-    struct ofproto_error oe;
+    struct ofp_err oe;
     if (ofproto_validate(br, &spec, &oe)) {
-        reply_ofproto_error(c, &oe, req, len);
+        ofc_send_error(c, &oe, req, len);
         return;
     }
     /* A packet sent to TABLE must meet the flows added before it. */

@@ -56,9 +56,6 @@ static inline size_t pad8(size_t n)
     return (n + 7) & ~(size_t)7;
 }
 
-/* Sets err (when not NULL) and returns -EPROTO, so that decoders can `return ofp_fail(...)`. */
-int ofp_fail(struct ofp_err *err, uint16_t type, uint16_t code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 
 /* Like ofp_fail() for encoders: returns `ret` (-EINVAL, -EMSGSIZE, -ENOMEM). */
 int ofp_enc_fail(struct ofp_err *err, int ret, uint16_t type, uint16_t code, const char *fmt, ...)

@@ -305,6 +305,11 @@ struct ofp_err {
     char msg[192]; /* names the object and the cause; always NUL-terminated */
 };
 
+/* Fills err (when not NULL) and returns -EPROTO, so that a decoder, or the daemon checking a
+ * request against its state, can `return ofp_fail(...)`. */
+int ofp_fail(struct ofp_err *err, uint16_t type, uint16_t code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* "OFPBMC_BAD_PREREQ", "OFPET_BAD_MATCH"...: the OpenFlow 1.3 spec's names (ovs-ofctl uses
  * older aliases for a few, e.g. OFPBRC_BAD_STAT for OFPBRC_BAD_MULTIPART); NULL when unknown. */
 const char *ofp_error_type_name(uint16_t type);

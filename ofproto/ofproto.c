@@ -1,7 +1,6 @@
 #include "ofproto/ofproto.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,48 +9,37 @@
 #include "datapath/id-table.h"
 #include "datapath/meter.h"
 
-static int fail(struct ofproto_error *e, uint16_t type, uint16_t code, const char *fmt, ...)
-{
-    e->type = type;
-    e->code = code;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static int check_actions(struct dp_bridge *br, const struct dp_action *a, uint32_t n,
-                         struct ofproto_error *e)
+                         struct ofp_err *e)
 {
     for (uint32_t i = 0; i < n; i++) {
         if (a[i].type == DP_ACT_OUTPUT &&
             (a[i].port == DP_OFPORT_NORMAL || a[i].port == DP_OFPORT_LOCAL ||
              a[i].port == DP_OFPORT_ANY || (a[i].port == 0)))
-            return fail(e, OFPET_BAD_ACTION, OFPBAC_BAD_OUT_PORT,
+            return ofp_fail(e, OFPET_BAD_ACTION, OFPBAC_BAD_OUT_PORT,
                         "output to port %s is not supported (no %s in sluice)",
                         a[i].port == DP_OFPORT_NORMAL  ? "NORMAL"
                         : a[i].port == DP_OFPORT_LOCAL ? "LOCAL"
                                                        : "0/ANY",
                         a[i].port == DP_OFPORT_NORMAL ? "L2 learning yet" : "such port");
         if (a[i].type == DP_ACT_GROUP && !id_table_get(br->groups, a[i].port))
-            return fail(e, OFPET_BAD_ACTION, OFPBAC_BAD_OUT_GROUP, "group %u does not exist",
+            return ofp_fail(e, OFPET_BAD_ACTION, OFPBAC_BAD_OUT_GROUP, "group %u does not exist",
                         a[i].port);
     }
     return 0;
 }
 
-int ofproto_validate(struct dp_bridge *br, const struct flow_spec *s, struct ofproto_error *e)
+int ofproto_validate(struct dp_bridge *br, const struct flow_spec *s, struct ofp_err *e)
 {
     if (s->table_id >= DP_N_TABLES)
-        return fail(e, OFPET_FLOW_MOD_FAILED, OFPFMFC_BAD_TABLE_ID,
+        return ofp_fail(e, OFPET_FLOW_MOD_FAILED, OFPFMFC_BAD_TABLE_ID,
                     "table %u does not exist (tables 0 to %d)", s->table_id, DP_N_TABLES - 1);
     if (s->has_goto_table && (s->goto_table <= s->table_id || s->goto_table >= DP_N_TABLES))
-        return fail(e, OFPET_BAD_INSTRUCTION, OFPBIC_BAD_TABLE_ID,
+        return ofp_fail(e, OFPET_BAD_INSTRUCTION, OFPBIC_BAD_TABLE_ID,
                     "goto_table:%u from table %u: must go to a later table, at most %d",
                     s->goto_table, s->table_id, DP_N_TABLES - 1);
     if (s->meter_id && !id_table_get(br->meters, s->meter_id))
-        return fail(e, OFPET_METER_MOD_FAILED, OFPMMFC_UNKNOWN_METER, "meter %u does not exist",
+        return ofp_fail(e, OFPET_METER_MOD_FAILED, OFPMMFC_UNKNOWN_METER, "meter %u does not exist",
                     s->meter_id);
     if (check_actions(br, s->actions, s->n_actions, e))
         return -1;
@@ -222,7 +210,7 @@ static bool matches_overlap(const struct flow_match *a, const struct flow_match 
 }
 
 static int flow_add(struct dp_bridge *br, const struct flow_spec *s, size_t *n_changed,
-                    struct ofproto_error *e)
+                    struct ofp_err *e)
 {
     struct flow_table *rt = br->tables[s->table_id];
     if (s->flags & FLOW_SPEC_CHECK_OVERLAP) {
@@ -233,16 +221,16 @@ static int flow_add(struct dp_bridge *br, const struct flow_spec *s, size_t *n_c
         for (struct rule *r; (r = cls_cursor_next(&c));)
             if (r->priority == s->priority && !flow_match_equal(&r->match, &norm) &&
                 matches_overlap(&r->match, &norm))
-                return fail(e, OFPET_FLOW_MOD_FAILED, OFPFMFC_OVERLAP,
+                return ofp_fail(e, OFPET_FLOW_MOD_FAILED, OFPFMFC_OVERLAP,
                             "flow overlaps an existing flow of priority %u in table %u",
                             s->priority, s->table_id);
     }
     struct rule *r = rule_from_spec(s);
     if (!r)
-        return fail(e, OFPET_FLOW_MOD_FAILED, OFPFMFC_UNKNOWN, "out of memory");
+        return ofp_fail(e, OFPET_FLOW_MOD_FAILED, OFPFMFC_UNKNOWN, "out of memory");
     if (flow_table_insert(rt, r, !(s->flags & FLOW_SPEC_RESET_COUNTS)) < 0) {
         rule_free(r);
-        return fail(e, OFPET_FLOW_MOD_FAILED, OFPFMFC_TABLE_FULL, "table %u is full",
+        return ofp_fail(e, OFPET_FLOW_MOD_FAILED, OFPFMFC_TABLE_FULL, "table %u is full",
                     s->table_id);
     }
     if (n_changed)
@@ -254,7 +242,7 @@ static int flow_add(struct dp_bridge *br, const struct flow_spec *s, size_t *n_c
  * counters and timeouts (OpenFlow 1.3); with no rule selected, nothing happens (1.3 no
  * longer adds). */
 static int flow_modify(struct dp_bridge *br, const struct flow_spec *s, bool strict,
-                       size_t *n_changed, struct ofproto_error *e)
+                       size_t *n_changed, struct ofp_err *e)
 {
     struct rule_filter f;
     filter_from_spec(s, strict, &f);
@@ -267,12 +255,12 @@ static int flow_modify(struct dp_bridge *br, const struct flow_spec *s, bool str
         size_t n;
         struct rule **sel = select_rules(br, t, s, &f, &n);
         if (n == SIZE_MAX)
-            return fail(e, OFPET_FLOW_MOD_FAILED, OFPFMFC_UNKNOWN, "out of memory");
+            return ofp_fail(e, OFPET_FLOW_MOD_FAILED, OFPFMFC_UNKNOWN, "out of memory");
         for (size_t i = 0; i < n; i++) {
             struct flow_spec *ns = malloc(sizeof *ns);
             if (!ns) {
                 free(sel);
-                return fail(e, OFPET_FLOW_MOD_FAILED, OFPFMFC_UNKNOWN, "out of memory");
+                return ofp_fail(e, OFPET_FLOW_MOD_FAILED, OFPFMFC_UNKNOWN, "out of memory");
             }
             ofproto_rule_to_spec(sel[i], ns);
             ns->n_actions = s->n_actions;
@@ -294,13 +282,13 @@ static int flow_modify(struct dp_bridge *br, const struct flow_spec *s, bool str
             free(ns);
             if (!r) {
                 free(sel);
-                return fail(e, OFPET_FLOW_MOD_FAILED, OFPFMFC_UNKNOWN, "out of memory");
+                return ofp_fail(e, OFPET_FLOW_MOD_FAILED, OFPFMFC_UNKNOWN, "out of memory");
             }
             r->created_ns = sel[i]->created_ns;
             if (flow_table_insert(rt, r, !(s->flags & FLOW_SPEC_RESET_COUNTS)) < 0) {
                 rule_free(r);
                 free(sel);
-                return fail(e, OFPET_FLOW_MOD_FAILED, OFPFMFC_UNKNOWN, "out of memory");
+                return ofp_fail(e, OFPET_FLOW_MOD_FAILED, OFPFMFC_UNKNOWN, "out of memory");
             }
             if (n_changed)
                 (*n_changed)++;
@@ -312,7 +300,7 @@ static int flow_modify(struct dp_bridge *br, const struct flow_spec *s, bool str
 
 static int flow_delete(struct dp_bridge *br, const struct flow_spec *s, bool strict,
                        ofproto_removed_cb *cb, void *aux, size_t *n_changed,
-                       struct ofproto_error *e)
+                       struct ofp_err *e)
 {
     (void)e;
     struct rule_filter f;
@@ -339,12 +327,12 @@ static int flow_delete(struct dp_bridge *br, const struct flow_spec *s, bool str
 
 int ofproto_flow_mod(struct dp_bridge *br, enum ofproto_flow_cmd cmd, const struct flow_spec *spec,
                      ofproto_removed_cb *removed_cb, void *aux, size_t *n_changed,
-                     struct ofproto_error *e)
+                     struct ofp_err *e)
 {
     switch (cmd) {
     case OFPROTO_ADD:
         if (!spec->table_given && spec->table_id == OFPROTO_TABLE_ALL)
-            return fail(e, OFPET_FLOW_MOD_FAILED, OFPFMFC_BAD_TABLE_ID,
+            return ofp_fail(e, OFPET_FLOW_MOD_FAILED, OFPFMFC_BAD_TABLE_ID,
                         "add needs one table, not all");
         if (ofproto_validate(br, spec, e))
             return -1;
@@ -359,7 +347,7 @@ int ofproto_flow_mod(struct dp_bridge *br, enum ofproto_flow_cmd cmd, const stru
         return flow_delete(br, spec, cmd == OFPROTO_DELETE_STRICT, removed_cb, aux, n_changed,
                            e);
     }
-    return fail(e, OFPET_FLOW_MOD_FAILED, OFPFMFC_BAD_COMMAND, "unknown flow-mod command %d",
+    return ofp_fail(e, OFPET_FLOW_MOD_FAILED, OFPFMFC_BAD_COMMAND, "unknown flow-mod command %d",
                 (int)cmd);
 }
 

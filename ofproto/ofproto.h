@@ -6,8 +6,8 @@
  * (ports, groups, meters, goto_table), ADD with overlap checking and counter resets, MODIFY
  * and MODIFY_STRICT, DELETE and DELETE_STRICT with out_port/out_group/cookie filters.
  *
- * Errors are reported as an OpenFlow (type, code) pair plus a human message, so the OpenFlow
- * front end can send an ERROR and the JSON-RPC one can print the message.
+ * Errors are reported as a struct ofp_err (the codec's: OpenFlow type, code and a human
+ * message), so the OpenFlow front end can send an ERROR and the JSON-RPC one print the message.
  *
  * Changes are made to the mutable tables; the caller publishes (ofproto_commit()) once per
  * batch, which is what makes a batch of flow-mods cheap.
@@ -24,13 +24,6 @@
 #include "datapath/dp.h"
 #include "ofproto/flow-syntax.h"
 #include "ofproto/ofp-msgs.h" /* error types and codes */
-
-/* An OpenFlow error: type and code as in OpenFlow 1.3 (ofp_error_type and its codes). */
-struct ofproto_error {
-    uint16_t type;
-    uint16_t code;
-    char msg[256];
-};
 
 enum ofproto_flow_cmd { /* as ofp_flow_mod_command */
     OFPROTO_ADD = 0,
@@ -49,15 +42,15 @@ typedef void ofproto_removed_cb(void *aux, struct dp_bridge *br, const struct ru
 /* Applies one flow-mod. `spec` as parsed from text or decoded from OpenFlow; for deletes,
  * spec->table_given false (or table 0xff) means every table. `removed_cb` (may be NULL) is
  * called for each rule a delete removes and which has SEND_FLOW_REM.
- * Returns 0, or -1 with *e filled. *n_changed (may be NULL) counts rules added/changed/removed. */
+ * Returns 0, or -EPROTO with *e filled. *n_changed (may be NULL) counts rules added/changed/removed. */
 int ofproto_flow_mod(struct dp_bridge *br, enum ofproto_flow_cmd cmd, const struct flow_spec *spec,
                      ofproto_removed_cb *removed_cb, void *aux, size_t *n_changed,
-                     struct ofproto_error *e);
+                     struct ofp_err *e);
 
 /* Checks a spec's actions and instructions against the bridge: output ports may be any
  * number (OpenFlow allows ports that come later) except reserved ports the datapath cannot
  * honour (NORMAL, LOCAL); groups and meters must exist; goto_table must go forward. */
-int ofproto_validate(struct dp_bridge *br, const struct flow_spec *spec, struct ofproto_error *e);
+int ofproto_validate(struct dp_bridge *br, const struct flow_spec *spec, struct ofp_err *e);
 
 /* Makes every change visible to the datapath (one publication per changed table). */
 int ofproto_commit(struct dp_bridge *br);
