@@ -184,8 +184,8 @@ void ofh_meter_to_ofp(const struct dp_meter *m, struct ofp_meter_config *out);
 /* Looks up group ids in a table (control-thread view). */
 typedef const struct dp_group *ofh_group_lookup(void *aux, uint32_t id);
 /* 0 when installing `g` (replacing any group with its id) is sound as a chain: every group
- * its buckets forward to exists (else -1 with OFPET_BAD_ACTION/OFPBAC_BAD_OUT_GROUP) and no
- * chain of group actions leads back to g (else -1 with OFPGMFC_LOOP). */
+ * its buckets forward to exists (else -EPROTO with OFPET_BAD_ACTION/OFPBAC_BAD_OUT_GROUP) and no
+ * chain of group actions leads back to g (else -EPROTO with OFPGMFC_LOOP). */
 int ofh_group_check_chain(const struct ofp_group *g, ofh_group_lookup *lookup, void *aux,
                           struct ofp_err *e);
 

@@ -139,15 +139,15 @@ static bool gs_next_kv(char **pos, struct gs_kv *kv)
  */
 static const char *const gs_group_types[] = {"all", "select", "indirect", "ff"};
 
-/* Parses `text` ("output:1,dec_ttl") as an action list. A bucket has no match, so the
+/* A bucket (or a packet-out) has no match, so the
  * prerequisites the flow parser checks against a flow's match (set_field:...->ip_dst needs
  * "ip") cannot be met by the bucket itself; like ovs-ofctl we accept such actions: when the
  * plain parse fails, the list is parsed again behind each match shorthand that could satisfy
  * a prerequisite, and the first that works wins (the match only decides whether an action
  * is allowed, not what it is, except tp_src/tp_dst, which the shorthand order resolves to
  * TCP first as OVS's tp_* names do). The first error is the one reported. */
-static int gs_parse_bucket_actions(const char *text, const struct port_resolver *ports,
-                                   struct ofp_bucket *b, char *err, size_t errlen)
+int gs_actions_parse(const char *text, const struct port_resolver *ports,
+                     struct dp_action *acts, uint32_t *n_acts, char *err, size_t errlen)
 {
     static const char *const prefixes[] = {
         "",     "vlan_tci=0x1000/0x1000,", "ip,",   "ipv6,",  "tcp,",
@@ -176,20 +176,20 @@ static int gs_parse_bucket_actions(const char *text, const struct port_resolver 
     if (rc) {
         /* The flow parser names "actions=..." in its messages; a bucket's actions are
          * what the user typed after bucket=, so say so. */
-        gs_fail(err, errlen, "bucket %s", first_err);
+        gs_fail(err, errlen, "%s", first_err);
         goto out;
     }
     if (spec->has_goto_table || spec->has_write_actions || spec->clear_actions ||
         spec->has_write_metadata || spec->meter_id) {
         rc = gs_fail(err, errlen,
-                     "bucket actions \"%s\": goto_table, write_actions, clear_actions, "
-                     "write_metadata and meter are instructions, which a group bucket cannot "
-                     "hold",
+                     "actions \"%s\": goto_table, write_actions, clear_actions, "
+                     "write_metadata and meter are instructions, not actions (a group bucket or "
+                     "a packet-out holds actions only)",
                      text);
         goto out;
     }
-    b->n_actions = spec->n_actions;
-    memcpy(b->actions, spec->actions, spec->n_actions * sizeof b->actions[0]);
+    *n_acts = spec->n_actions;
+    memcpy(acts, spec->actions, spec->n_actions * sizeof acts[0]);
 out:
     free(flow);
     free(spec);
@@ -265,7 +265,7 @@ static int gs_parse_bucket(char *s, uint8_t type, const struct port_resolver *po
         rc = gs_fail(err, errlen, "fast failover bucket requires watch_port or watch_group");
     if (!rc) {
         actions[n - 1] = '\0'; /* the last comma */
-        rc = gs_parse_bucket_actions(actions, ports, b, err, errlen);
+        rc = gs_actions_parse(actions, ports, b->actions, &b->n_actions, err, errlen);
     }
     free(actions);
     return rc;

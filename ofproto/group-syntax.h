@@ -48,6 +48,13 @@
 int gs_group_parse(const char *text, uint16_t command, const struct port_resolver *ports,
                    struct ofp_group_mod *gm, char *err, size_t errlen);
 
+/* Parses an action list that comes without a match ("output:1,dec_ttl"): a group bucket's
+ * or a packet-out's. Prerequisites that a flow's match would have to pin are not required
+ * (see above). Instructions (goto_table, write_actions, meter...) are refused. Fills
+ * acts[DP_MAX_ACTIONS] and *n_acts ("drop": none). 0 or -EINVAL with a message. */
+int gs_actions_parse(const char *text, const struct port_resolver *ports,
+                     struct dp_action *acts, uint32_t *n_acts, char *err, size_t errlen);
+
 /* A bare group id as `ovs-ofctl dump-groups SWITCH GROUP` takes it: a number (decimal or
  * 0x hex), "all" or "any" (any case). 0 or -EINVAL with a message. */
 int gs_group_id_parse(const char *text, uint32_t *group_id, char *err, size_t errlen);

@@ -162,17 +162,17 @@ static void test_group_chain(void **state)
     assert_int_equal(ofh_group_check_chain(g, fake_lookup, NULL, &e), 0);
 
     ofp_group_to(g, 1, 1, (uint32_t[]){1}); /* itself */
-    assert_int_equal(ofh_group_check_chain(g, fake_lookup, NULL, &e), -1);
+    assert_int_equal(ofh_group_check_chain(g, fake_lookup, NULL, &e), -EPROTO);
     assert_int_equal(e.type, OFPET_GROUP_MOD_FAILED);
     assert_int_equal(e.code, OFPGMFC_LOOP);
 
     ofp_group_to(g, 4, 1, (uint32_t[]){2}); /* 4 -> 2 -> 3 -> 4 */
-    assert_int_equal(ofh_group_check_chain(g, fake_lookup, NULL, &e), -1);
+    assert_int_equal(ofh_group_check_chain(g, fake_lookup, NULL, &e), -EPROTO);
     assert_int_equal(e.code, OFPGMFC_LOOP);
     assert_non_null(strstr(e.msg, "group 4"));
 
     ofp_group_to(g, 1, 2, (uint32_t[]){2, 9}); /* 9 does not exist */
-    assert_int_equal(ofh_group_check_chain(g, fake_lookup, NULL, &e), -1);
+    assert_int_equal(ofh_group_check_chain(g, fake_lookup, NULL, &e), -EPROTO);
     assert_int_equal(e.type, OFPET_BAD_ACTION);
     assert_int_equal(e.code, OFPBAC_BAD_OUT_GROUP);
     assert_non_null(strstr(e.msg, "group 9"));
