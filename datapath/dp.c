@@ -18,6 +18,7 @@
 
 #include <rte_ring.h>
 
+#include "datapath/emc.h"
 #include "datapath/group.h"
 #include "datapath/id-table.h"
 #include "datapath/log.h"
@@ -105,6 +106,11 @@ int dp_init(const struct dp_config *cfg, char *err, size_t errlen)
         }
         dp.pin_rings[i] = ring;
         pmd->pin_ring = ring;
+        pmd->emc = rte_zmalloc("sluice_emc", sizeof *pmd->emc, RTE_CACHE_LINE_SIZE);
+        if (!pmd->emc) {
+            snprintf(err, errlen, "datapath: out of memory for PMD %u's exact-match cache", i);
+            return -ENOMEM;
+        }
         pmd->txq_user = i;
         pmd->id = i;
         pmd->lcore = cfg->pmd_lcores[i];
@@ -620,6 +626,8 @@ void dp_pmd_stats(unsigned i, struct dp_pmd_stats *out)
     out->busy_cycles = __atomic_load_n(&pmd->stats.busy_cycles, __ATOMIC_RELAXED);
     out->idle_cycles = __atomic_load_n(&pmd->stats.idle_cycles, __ATOMIC_RELAXED);
     out->sleeps = __atomic_load_n(&pmd->stats.sleeps, __ATOMIC_RELAXED);
+    out->emc_hits = __atomic_load_n(&pmd->emc->hits, __ATOMIC_RELAXED);
+    out->emc_misses = __atomic_load_n(&pmd->emc->misses, __ATOMIC_RELAXED);
     out->n_rxqs = (uint32_t)poll_count(i);
 }
 
@@ -658,6 +666,7 @@ void dp_fini(void)
     }
     for (unsigned i = 0; i < dp.cfg.n_pmds; i++) {
         rte_free(dp.pmds[i]->poll);
+        rte_free(dp.pmds[i]->emc);
         rte_free(dp.pmds[i]);
         dp.pmds[i] = NULL;
         struct dp_packet_in *pin;

@@ -79,6 +79,8 @@ struct dp_pmd_stats {
     uint64_t busy_cycles;    /* TSC cycles in iterations that received packets */
     uint64_t idle_cycles;    /* TSC cycles in iterations that received none (incl. sleep) */
     uint64_t sleeps;
+    uint64_t emc_hits;       /* exact-match cache, over all tables */
+    uint64_t emc_misses;
     uint32_t n_rxqs;
 };
 

@@ -20,6 +20,7 @@
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
+#include "datapath/emc.h"
 #include "datapath/flow-field.h"
 #include "datapath/group.h"
 #include "datapath/id-table.h"
@@ -564,7 +565,8 @@ static void pipeline(struct pipe_ctx *c, struct rte_mbuf *m, struct flow_key *ke
 
     for (;;) {
         c->table = table;
-        struct rule *r = flow_table_lookup(c->br->tables[table], key);
+        struct rule *r = pmd->emc ? emc_lookup(pmd->emc, c->br->id, table, c->br->tables[table], key)
+                                  : flow_table_lookup(c->br->tables[table], key);
         TRACE(DP_TRACE_LOOKUP, table, 0, 0, r, NULL, NULL, 0);
         if (!pmd->trace) {
             struct dp_table_stats *ts = &c->br->tstats[pmd->id][table];

@@ -52,6 +52,7 @@ struct pmd_txbuf {
 };
 
 struct dp_trace;
+struct emc;
 struct rte_ring;
 
 /* Rule hit counts gathered over a burst, so that a rule hit by a whole burst costs one pair
@@ -70,6 +71,7 @@ struct pmd {
     unsigned lcore;
     struct dp_trace *trace;      /* non-NULL: record, send nothing, count nothing */
     struct rte_ring *pin_ring;   /* packet-ins to the control thread (single producer) */
+    struct emc *emc;             /* exact-match cache; NULL for the control thread */
     uint64_t now_ns;             /* coarse time of the current burst */
     uint32_t stop;     /* set by the control thread */
     uint32_t idle_sleep_max_us;
