@@ -23,6 +23,10 @@
  *   tp_src=N tp_dst=N (after tcp or udp), dl_vlan=N, and actions=output:N[,output:N...] or
  *   actions=drop. Separators are commas and blanks; empty lines and '#' comments are skipped.
  *
+ * With --echo N the client sends no flow-mod: N ECHO_REQUESTs, one at a time, each waiting
+ *   for its ECHO_REPLY (FILE is not read). That is the transport floor of the barrier mode:
+ *   a switch cannot confirm a flow-mod faster than it answers an echo.
+ *
  * Output: one line, "N flow-mods in T s: R flow-mods/s ...", with --json one JSON object
  *   {"flow_mods", "barriers", "seconds", "rate", "errors", "rtt_us": {"p50","p90","p99",
  *   "max"}} (round trips of the barriers). Exit 0 when every flow-mod was accepted, 1 when
@@ -556,7 +560,7 @@ struct conn {
     struct buf tx; /* replies we owe (ECHO) */
     size_t tx_off;
     bool hello_seen;
-    uint32_t barrier_seen; /* xid of the last barrier reply, 0 = none */
+    uint32_t barrier_seen; /* xid of the last barrier or echo reply, 0 = none */
     unsigned long errors;
     const unsigned *lines;
     unsigned long n_flows;
@@ -603,6 +607,7 @@ static void handle_msg(struct conn *c, const uint8_t *m, size_t len)
         break;
     }
     case OFPT_BARRIER_REPLY:
+    case OFPT_ECHO_REPLY:
         c->barrier_seen = xid;
         break;
     default:
@@ -714,8 +719,10 @@ static int cmp_u32(const void *a, const void *b)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: flowmod-client [--batch N] [--json] unix:PATH|tcp:IP:PORT FILE\n"
+               "       flowmod-client --echo N [--json] unix:PATH|tcp:IP:PORT\n"
                "  --batch N   a BARRIER_REQUEST after every N flow-mods, and wait for its reply\n"
                "              before sending more (default 1; 0 = all, then one barrier)\n"
+               "  --echo N    N ECHO_REQUEST round trips instead of flow-mods\n"
                "  --json      print the result as one JSON object\n");
 }
 
@@ -723,16 +730,27 @@ int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"batch", required_argument, NULL, 'b'},
+        {"echo", required_argument, NULL, 'e'},
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    unsigned long batch = 1;
+    unsigned long batch = 1, n_echo = 0;
     bool json = false;
     int opt;
-    while ((opt = getopt_long(argc, argv, "b:jh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "b:e:jh", longopts, NULL)) != -1) {
         char *end;
         switch (opt) {
+        case 'e':
+            errno = 0;
+            n_echo = strtoul(optarg, &end, 10);
+            if (errno || *end || !isdigit((unsigned char)*optarg) || !n_echo ||
+                n_echo > 100000000) {
+                fprintf(stderr, "flowmod-client: --echo \"%s\": expected 1 to 100000000\n",
+                        optarg);
+                return FMC_USAGE;
+            }
+            break;
         case 'b':
             errno = 0;
             batch = strtoul(optarg, &end, 10);
@@ -752,16 +770,31 @@ int main(int argc, char **argv)
             return FMC_USAGE;
         }
     }
-    if (argc - optind != 2) {
+    if (argc - optind != (n_echo ? 1 : 2)) {
         usage(stderr);
         return FMC_USAGE;
     }
     struct buf msgs = {0};
     size_t *offsets = NULL;
     unsigned *lines = NULL;
-    long n = load_file(argv[optind + 1], &msgs, &offsets, &lines);
-    if (n < 0)
-        return FMC_USAGE;
+    long n;
+    if (n_echo) {
+        /* One empty ECHO_REQUEST per "flow", one per round trip. */
+        n = (long)n_echo;
+        offsets = malloc(((size_t)n + 1) * sizeof *offsets);
+        lines = calloc((size_t)n, sizeof *lines);
+        if (!offsets || !lines) {
+            fprintf(stderr, "flowmod-client: out of memory for %ld echo requests\n", n);
+            return FMC_FAIL;
+        }
+        for (long i = 0; i <= n; i++)
+            offsets[i] = (size_t)i * OFP_HEADER_LEN;
+        batch = 1;
+    } else {
+        n = load_file(argv[optind + 1], &msgs, &offsets, &lines);
+        if (n < 0)
+            return FMC_USAGE;
+    }
     if (!batch || batch > (unsigned long)n)
         batch = (unsigned long)n;
     unsigned long n_barriers = ((unsigned long)n + batch - 1) / batch;
@@ -804,11 +837,15 @@ int main(int argc, char **argv)
         size_t first = i * batch, last = first + batch < (size_t)n ? first + batch : (size_t)n;
         uint32_t xid = FMC_BARRIER_XID | (uint32_t)i;
         chunk.len = 0;
-        size_t bytes = offsets[last] - offsets[first];
-        buf_reserve(&chunk, bytes + OFP_HEADER_LEN);
-        memcpy(chunk.data, msgs.data + offsets[first], bytes);
-        chunk.len = bytes;
-        put_header(&chunk, OFPT_BARRIER_REQUEST, OFP_HEADER_LEN, xid);
+        if (n_echo) {
+            put_header(&chunk, OFPT_ECHO_REQUEST, OFP_HEADER_LEN, xid);
+        } else {
+            size_t bytes = offsets[last] - offsets[first];
+            buf_reserve(&chunk, bytes + OFP_HEADER_LEN);
+            memcpy(chunk.data, msgs.data + offsets[first], bytes);
+            chunk.len = bytes;
+            put_header(&chunk, OFPT_BARRIER_REQUEST, OFP_HEADER_LEN, xid);
+        }
         uint64_t s = now_ns();
         if (conn_send(&c, chunk.data, chunk.len) < 0 || conn_wait_barrier(&c, xid) < 0)
             rc = FMC_FAIL;
@@ -825,14 +862,16 @@ int main(int argc, char **argv)
            p99 = rtt_ns[n_barriers * 99 / 100] / 1e3, pmax = rtt_ns[n_barriers - 1] / 1e3;
     double rate = secs > 0 ? (double)n / secs : 0;
     if (json)
-        printf("{\"flow_mods\": %ld, \"barriers\": %lu, \"batch\": %lu, \"seconds\": %.6f, "
+        printf("{\"%s\": %ld, \"barriers\": %lu, \"batch\": %lu, \"seconds\": %.6f, "
                "\"rate\": %.1f, \"errors\": %lu, \"rtt_us\": {\"p50\": %.1f, \"p90\": %.1f, "
                "\"p99\": %.1f, \"max\": %.1f}}\n",
-               n, n_barriers, batch, secs, rate, c.errors, p50, p90, p99, pmax);
+               n_echo ? "echoes" : "flow_mods", n, n_barriers, batch, secs, rate, c.errors, p50,
+               p90, p99, pmax);
     else
-        printf("%ld flow-mods in %.3f s: %.0f flow-mods/s (%lu barriers of %lu, round trip "
-               "p50 %.1f us p99 %.1f us max %.1f us), %lu errors\n",
-               n, secs, rate, n_barriers, batch, p50, p99, pmax, c.errors);
+        printf("%ld %s in %.3f s: %.0f/s (%lu round trips of %lu, round trip p50 %.1f us "
+               "p99 %.1f us max %.1f us), %lu errors\n",
+               n, n_echo ? "echoes" : "flow-mods", secs, rate, n_barriers, batch, p50, p99, pmax,
+               c.errors);
     free(chunk.data);
     free(msgs.data);
     free(offsets);

@@ -807,6 +807,8 @@ machine_info() {
     printf -- '- DPDK: %s; OVS: %s; sluice: %s\n' "$(pkg-config --modversion libdpdk 2>/dev/null || echo '?')" \
         "$("$OVS_VSWITCHD" --version 2>/dev/null | head -n1 | awk '{print $NF}' || echo '?')" \
         "$(git -C "$SLUICE_SRC" rev-parse --short HEAD 2>/dev/null || echo '?')$( [ -n "$(git -C "$SLUICE_SRC" status --porcelain 2>/dev/null | head -n1)" ] && echo ' + uncommitted changes')"
+    printf -- '- binaries: %s\n' "$(for b in "$SLUICED" "$SLUICE_GEN"; do
+        [ -e "$b" ] && printf '%s (built %s) ' "$b" "$(date -u -r "$b" '+%Y-%m-%d %H:%M UTC')"; done)"
     printf -- '- load average (1/5/15 min) at start %s, at end %s\n' "$LOAD_START" "$LOAD_END"
 }
 

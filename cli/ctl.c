@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/ctl-dp-output.h"
+#include "cli/ctl-of.h"
 #include "cli/ctl-output.h"
 #include "cli/table.h"
 #include "control/jsonrpc.h"
@@ -256,9 +258,61 @@ const struct ctl_command ctl_commands[] = {
     {.name = "del-flows", .args = "BR [FLOW] [--strict]", .min_args = 1, .max_args = 2,
      .options = CTL_OPT_STRICT, .params = {"bridge", "flow"},
      .help = "delete BR's flows matching FLOW (all without FLOW)"},
-    {.name = "dump-flows", .args = "BR [FLOW]", .min_args = 1, .max_args = 2,
-     .params = {"bridge", "flow"}, .print = ctl_out_dump_flows,
+    {.name = "dump-flows", .args = "BR [FLOW] [--no-stats]", .min_args = 1, .max_args = 2,
+     .options = CTL_OPT_NO_STATS, .params = {"bridge", "flow"},
+     .print = ctl_out_dump_flows_any, .call = ctl_dump_flows_call,
      .help = "print BR's flows (those matching FLOW)"},
+    {.name = "mod-flows", .args = "BR FLOW [--strict]", .min_args = 2, .max_args = 2,
+     .options = CTL_OPT_STRICT, .params = {"bridge"}, .call = ctl_of_call,
+     .help = "change the actions of BR's flows matching FLOW (OpenFlow)"},
+    {.name = "dump-aggregate", .args = "BR [FLOW]", .min_args = 1, .max_args = 2,
+     .params = {"bridge"}, .call = ctl_of_call, .print = ctl_of_print,
+     .help = "print packet, byte and flow counts of the flows matching FLOW (OpenFlow)"},
+    {.name = "dump-tables", .args = "BR", .min_args = 1, .max_args = 1, .params = {"bridge"},
+     .call = ctl_of_call, .print = ctl_of_print, .help = "print table statistics (OpenFlow)"},
+    {.name = "add-group", .args = "BR GROUP", .min_args = 2, .max_args = 2,
+     .params = {"bridge"}, .call = ctl_of_call,
+     .help = "add GROUP, e.g. group_id=1,type=select,bucket=output:1,bucket=output:2"},
+    {.name = "mod-group", .args = "BR GROUP", .min_args = 2, .max_args = 2,
+     .params = {"bridge"}, .call = ctl_of_call, .help = "replace group GROUP's type and buckets"},
+    {.name = "del-groups", .args = "BR [GROUP]", .min_args = 1, .max_args = 2,
+     .params = {"bridge"}, .call = ctl_of_call,
+     .help = "delete group GROUP (group_id=N), or every group"},
+    {.name = "dump-groups", .args = "BR [GROUP]", .min_args = 1, .max_args = 2,
+     .params = {"bridge"}, .call = ctl_of_call, .print = ctl_of_print,
+     .help = "print BR's groups (or group GROUP)"},
+    {.name = "dump-group-stats", .args = "BR [GROUP]", .min_args = 1, .max_args = 2,
+     .params = {"bridge"}, .call = ctl_of_call, .print = ctl_of_print,
+     .help = "print group counters"},
+    {.name = "add-meter", .args = "BR METER", .min_args = 2, .max_args = 2,
+     .params = {"bridge"}, .call = ctl_of_call,
+     .help = "add METER, e.g. meter=1,kbps,band=type=drop,rate=1000"},
+    {.name = "mod-meter", .args = "BR METER", .min_args = 2, .max_args = 2,
+     .params = {"bridge"}, .call = ctl_of_call, .help = "replace meter METER's flags and bands"},
+    {.name = "del-meters", .args = "BR [METER]", .min_args = 1, .max_args = 2,
+     .params = {"bridge"}, .call = ctl_of_call,
+     .help = "delete meter METER (meter=N), or every meter"},
+    {.name = "dump-meters", .args = "BR [METER]", .min_args = 1, .max_args = 2,
+     .params = {"bridge"}, .call = ctl_of_call, .print = ctl_of_print,
+     .help = "print BR's meters (or meter METER)"},
+    {.name = "meter-stats", .args = "BR [METER]", .min_args = 1, .max_args = 2,
+     .params = {"bridge"}, .call = ctl_of_call, .print = ctl_of_print,
+     .help = "print meter counters"},
+    {.name = "mod-port", .args = "BR PORT ACTION", .min_args = 3, .max_args = 3,
+     .params = {"bridge"}, .call = ctl_of_call,
+     .help = "up, down, [no-]receive, [no-]forward, [no-]packet-in"},
+    {.name = "dump-ports-desc", .args = "BR [PORT]", .min_args = 1, .max_args = 2,
+     .params = {"bridge"}, .call = ctl_of_call, .print = ctl_of_print,
+     .help = "print port descriptions (OpenFlow)"},
+    {.name = "packet-out", .args = "BR PACKET-OUT|IN_PORT [ACTIONS PACKET...]",
+     .min_args = 2, .max_args = -1,
+     .params = {"bridge"}, .call = ctl_of_call,
+     .help = "send \"in_port=P packet=HEX actions=A\" (or IN_PORT ACTIONS PACKET...)"},
+    {.name = "trace", .args = "BR FLOW", .min_args = 2, .max_args = 2,
+     .params = {"bridge", "flow"}, .print = ctl_out_trace,
+     .help = "show what BR's pipeline does with the packet FLOW describes"},
+    {.name = "pmd-stats", .args = "", .print = ctl_out_pmd_stats,
+     .help = "print PMD threads' packets, cycles and sleeps"},
     {.name = "dump-ports", .args = "BR [PORT]", .min_args = 1, .max_args = 2,
      .params = {"bridge", "port"}, .print = ctl_out_dump_ports,
      .help = "print port counters and drop reasons"},
@@ -316,7 +370,8 @@ static void print_help(FILE *out)
             "%s)\n"
             "  --json          print the daemon's result as JSON\n"
             "  --timeout SECS  give up after SECS seconds (default %g; 0 = wait forever)\n"
-            "  --strict        del-flows: match priority and fields exactly\n"
+            "  --strict        del-flows, mod-flows: match priority and fields exactly\n"
+            "  --no-stats      dump-flows: leave out durations and counters\n"
             "  --help          print this help\n"
             "  --version       print sluicectl's version (the version command asks sluiced)\n"
             "\nPort options (add-port key=value, passed to sluiced as strings):\n"
@@ -414,6 +469,8 @@ int ctl_parse_args(int argc, char *argv[], struct ctl_invocation *inv, char *err
                 inv->json = true;
             } else if (!strcmp(a, "--strict")) {
                 inv->options |= CTL_OPT_STRICT;
+            } else if (!strcmp(a, "--no-stats")) {
+                inv->options |= CTL_OPT_NO_STATS;
             } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
                 inv->help = true;
             } else if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
@@ -443,6 +500,9 @@ int ctl_parse_args(int argc, char *argv[], struct ctl_invocation *inv, char *err
     unsigned bad = inv->options & ~cmd->options;
     if (bad & CTL_OPT_STRICT)
         return errmsg(err, errlen, CTL_EXIT_USAGE, "%s: option --strict does not apply", cmd->name);
+    if (bad & CTL_OPT_NO_STATS)
+        return errmsg(err, errlen, CTL_EXIT_USAGE, "%s: option --no-stats does not apply",
+                      cmd->name);
     if (inv->n_args < cmd->min_args) {
         char name[64];
         missing_arg_name(cmd, inv->n_args, name, sizeof(name));

@@ -50,6 +50,7 @@ enum ctl_exit {
 /* Command options, as bits in ctl_command.options. */
 enum ctl_option {
     CTL_OPT_STRICT = 1 << 0, /* --strict */
+    CTL_OPT_NO_STATS = 1 << 1, /* --no-stats (dump-flows) */
 };
 
 struct ctl_command;

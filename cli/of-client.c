@@ -50,6 +50,11 @@ static int ofcl_poll(struct ofcl *c, short events, char *err, size_t errlen)
     }
 }
 
+static uint32_t ofcl_msg_xid(const uint8_t *msg)
+{
+    return (uint32_t)msg[4] << 24 | (uint32_t)msg[5] << 16 | (uint32_t)msg[6] << 8 | msg[7];
+}
+
 void ofcl_close(struct ofcl *c)
 {
     if (c->fd >= 0)
@@ -146,7 +151,7 @@ static int ofcl_read_msg(struct ofcl *c, size_t *msg_len, char *err, size_t errl
 int ofcl_recv(struct ofcl *c, const uint8_t **msg, size_t *len, char *err, size_t errlen)
 {
     for (;;) {
-        size_t n;
+        size_t n = 0;
         int rc = ofcl_read_msg(c, &n, err, errlen);
         if (rc)
             return rc;
@@ -156,9 +161,7 @@ int ofcl_recv(struct ofcl *c, const uint8_t **msg, size_t *len, char *err, size_
             struct ofp_err oe;
             struct ofp_buf b;
             ofp_buf_init(&b);
-            uint32_t xid;
-            memcpy(&xid, c->rx + 4, 4);
-            xid = __builtin_bswap32(xid);
+            uint32_t xid = ofcl_msg_xid(c->rx);
             rc = 0;
             if (ofp_decode_echo(c->rx, n, &echo, &oe) == 0 &&
                 ofp_encode_echo(&b, OFPT_ECHO_REPLY, xid, &echo, &oe) == 0)
@@ -251,12 +254,14 @@ static const struct {
     const char *why;
 } ofcl_hints[] = {
     {OFPET_BAD_REQUEST, OFPBRC_BAD_TYPE, "the switch does not support this request"},
-    {OFPET_BAD_REQUEST, OFPBRC_BAD_MULTIPART, "the switch does not support this statistics request"},
+    {OFPET_BAD_REQUEST, OFPBRC_BAD_MULTIPART,
+     "the switch does not support this statistics request"},
     {OFPET_BAD_REQUEST, OFPBRC_EPERM, "not permitted on this connection"},
     {OFPET_BAD_REQUEST, OFPBRC_BAD_LEN, "the switch found a length field wrong"},
     {OFPET_BAD_REQUEST, OFPBRC_BAD_TABLE_ID, "no such table"},
     {OFPET_BAD_REQUEST, OFPBRC_IS_SLAVE, "this connection is a slave controller"},
-    {OFPET_BAD_REQUEST, OFPBRC_BAD_PORT, "bad port (in_port must be a port of the bridge, LOCAL, CONTROLLER or ANY)"},
+    {OFPET_BAD_REQUEST, OFPBRC_BAD_PORT,
+     "bad port (in_port must be a port of the bridge, LOCAL, CONTROLLER or ANY)"},
     {OFPET_BAD_REQUEST, OFPBRC_BAD_PACKET, "the packet is malformed"},
     {OFPET_BAD_ACTION, OFPBAC_BAD_TYPE, "an action the switch does not support"},
     {OFPET_BAD_ACTION, OFPBAC_BAD_OUT_PORT, "an output to a port the switch cannot use"},
@@ -276,9 +281,12 @@ static const struct {
     {OFPET_FLOW_MOD_FAILED, OFPFMFC_OVERLAP, "check_overlap: an overlapping flow exists"},
     {OFPET_FLOW_MOD_FAILED, OFPFMFC_BAD_TIMEOUT, "a timeout the switch does not support"},
     {OFPET_FLOW_MOD_FAILED, OFPFMFC_BAD_COMMAND, "an unknown flow_mod command"},
-    {OFPET_GROUP_MOD_FAILED, OFPGMFC_GROUP_EXISTS, "a group with this group_id already exists; mod-group changes it"},
-    {OFPET_GROUP_MOD_FAILED, OFPGMFC_INVALID_GROUP, "invalid group (group_id out of range, or an indirect group without exactly one bucket)"},
-    {OFPET_GROUP_MOD_FAILED, OFPGMFC_WEIGHT_UNSUPPORTED, "bucket weights are for select groups only"},
+    {OFPET_GROUP_MOD_FAILED, OFPGMFC_GROUP_EXISTS,
+     "a group with this group_id already exists; mod-group changes it"},
+    {OFPET_GROUP_MOD_FAILED, OFPGMFC_INVALID_GROUP,
+     "invalid group (group_id out of range, or an indirect group without exactly one bucket)"},
+    {OFPET_GROUP_MOD_FAILED, OFPGMFC_WEIGHT_UNSUPPORTED,
+     "bucket weights are for select groups only"},
     {OFPET_GROUP_MOD_FAILED, OFPGMFC_OUT_OF_GROUPS, "the switch holds no more groups"},
     {OFPET_GROUP_MOD_FAILED, OFPGMFC_OUT_OF_BUCKETS, "too many buckets"},
     {OFPET_GROUP_MOD_FAILED, OFPGMFC_CHAINING_UNSUPPORTED, "the switch does not chain groups"},
@@ -288,11 +296,14 @@ static const struct {
     {OFPET_GROUP_MOD_FAILED, OFPGMFC_CHAINED_GROUP, "another group's bucket refers to this group"},
     {OFPET_GROUP_MOD_FAILED, OFPGMFC_BAD_TYPE, "a group type the switch does not support"},
     {OFPET_GROUP_MOD_FAILED, OFPGMFC_BAD_BUCKET, "a malformed bucket"},
-    {OFPET_GROUP_MOD_FAILED, OFPGMFC_BAD_WATCH, "watch_port or watch_group names something that does not exist"},
+    {OFPET_GROUP_MOD_FAILED, OFPGMFC_BAD_WATCH,
+     "watch_port or watch_group names something that does not exist"},
     {OFPET_PORT_MOD_FAILED, OFPPMFC_BAD_PORT, "no such port"},
-    {OFPET_PORT_MOD_FAILED, OFPPMFC_BAD_HW_ADDR, "the port's hardware address changed meanwhile; try again"},
+    {OFPET_PORT_MOD_FAILED, OFPPMFC_BAD_HW_ADDR,
+     "the port's hardware address changed meanwhile; try again"},
     {OFPET_PORT_MOD_FAILED, OFPPMFC_BAD_CONFIG, "the switch does not support that port setting"},
-    {OFPET_METER_MOD_FAILED, OFPMMFC_METER_EXISTS, "a meter with this id already exists; mod-meter changes it"},
+    {OFPET_METER_MOD_FAILED, OFPMMFC_METER_EXISTS,
+     "a meter with this id already exists; mod-meter changes it"},
     {OFPET_METER_MOD_FAILED, OFPMMFC_INVALID_METER, "meter id out of range"},
     {OFPET_METER_MOD_FAILED, OFPMMFC_UNKNOWN_METER, "no meter with this id"},
     {OFPET_METER_MOD_FAILED, OFPMMFC_BAD_FLAGS, "meter flags the switch does not support"},
@@ -305,9 +316,8 @@ static const struct {
 
 void ofcl_describe_error(const struct ofp_error_msg *e, char *buf, size_t len)
 {
-    const char *req = e->data_len >= 2 && e->type != OFPET_HELLO_FAILED
-                          ? ofp_type_name(e->data[1])
-                          : NULL;
+    const char *req =
+        e->data_len >= 2 && e->type != OFPET_HELLO_FAILED ? ofp_type_name(e->data[1]) : NULL;
     const char *type = ofp_error_type_name(e->type);
     const char *code = ofp_error_code_name(e->type, e->code);
     char codebuf[48];
@@ -341,11 +351,6 @@ static int ofcl_check_error(struct ofcl *c, const uint8_t *msg, size_t len, char
     }
     ofcl_describe_error(&em, err, errlen);
     return OFCL_REFUSED;
-}
-
-static uint32_t ofcl_msg_xid(const uint8_t *msg)
-{
-    return (uint32_t)msg[4] << 24 | (uint32_t)msg[5] << 16 | (uint32_t)msg[6] << 8 | msg[7];
 }
 
 int ofcl_dump(struct ofcl *c, const struct ofp_mp_request *r, uint32_t xid, ofcl_reply_fn *fn,
@@ -383,8 +388,8 @@ int ofcl_dump(struct ofcl *c, const struct ofp_mp_request *r, uint32_t xid, ofcl
             return -EPROTO;
         }
         if (reply.type != r->type) {
-            snprintf(err, errlen, "%s: multipart reply of type %u to a request of type %u",
-                     c->path, reply.type, r->type);
+            snprintf(err, errlen, "%s: multipart reply of type %u to a request of type %u", c->path,
+                     reply.type, r->type);
             return -EPROTO;
         }
         rc = fn(aux, &reply, msg, len, err, errlen);

@@ -47,9 +47,9 @@ struct ofcl {
     double timeout_s;    /* for messages */
     uint32_t next_xid;
     uint32_t next_aux_xid;
-    uint8_t *rx;         /* received bytes; the first message starts at rx */
+    uint8_t *rx; /* received bytes; the first message starts at rx */
     size_t rx_len, rx_cap;
-    size_t consumed;     /* length of the message last returned by ofcl_recv() */
+    size_t consumed; /* length of the message last returned by ofcl_recv() */
 };
 
 /* Connects to `path` and negotiates OpenFlow 1.3. timeout_ms <= 0: no limit. On failure the
@@ -70,8 +70,8 @@ int ofcl_recv(struct ofcl *c, const uint8_t **msg, size_t *len, char *err, size_
 /* Called for each reply message of a dump, in order; `raw`/`len` is the whole message (for
  * the header: xid and flags). Returns 0, or a nonzero value that stops the dump and is
  * returned by ofcl_dump() (with err filled). */
-typedef int ofcl_reply_fn(void *aux, const struct ofp_mp_reply *r, const uint8_t *raw,
-                          size_t len, char *err, size_t errlen);
+typedef int ofcl_reply_fn(void *aux, const struct ofp_mp_reply *r, const uint8_t *raw, size_t len,
+                          char *err, size_t errlen);
 
 /* Sends multipart request `r` with transaction id `xid` and feeds `fn` every reply message
  * until the last. A reply of another multipart type, or that does not decode, is -EPROTO. */

@@ -10,6 +10,7 @@
 #include <rte_ethdev.h>
 #include <rte_version.h>
 
+#include "control/mgmt-trace.h"
 #include "control/ofconn.h"
 #include "datapath/dp.h"
 #include "datapath/log.h"
@@ -386,6 +387,9 @@ static int m_pmd_stats(void *aux, json_t *params, json_t **result, char *err, si
                             "busy_cycles", (json_int_t)st.busy_cycles, "idle_cycles",
                             (json_int_t)st.idle_cycles, "sleeps", (json_int_t)st.sleeps,
                             "busy_cycles_per_packet", cpp, "n_rxqs", (json_int_t)st.n_rxqs));
+        json_t *pj = json_array_get(pmds, json_array_size(pmds) - 1);
+        json_object_set_new(pj, "emc_hits", json_integer((json_int_t)st.emc_hits));
+        json_object_set_new(pj, "emc_misses", json_integer((json_int_t)st.emc_misses));
     }
     *result = json_pack("{s:o, s:I}", "pmds", pmds, "tsc_hz", (json_int_t)rte_get_tsc_hz());
     return 0;
@@ -703,6 +707,7 @@ const struct jsonrpc_method mgmt_methods[] = {
     {"add-port", m_add_port},     {"del-port", m_del_port},     {"show", m_show},
     {"add-flow", m_add_flow},     {"add-flows", m_add_flows},   {"del-flows", m_del_flows},
     {"dump-flows", m_dump_flows}, {"dump-ports", m_dump_ports}, {"pmd-stats", m_pmd_stats},
+    {"trace", mgmt_trace},
     {NULL, NULL},
 };
 

@@ -172,7 +172,8 @@ struct dp_trace_event {
     uint32_t arg;
     int32_t arg2;
     const struct rule *rule;     /* valid until the control thread next changes the table */
-    const struct dp_action *action;
+    bool has_action;
+    struct dp_action action;     /* by value: action-set actions live on the PMD's stack */
     const char *note;
 };
 

@@ -57,8 +57,12 @@ static void trace_add(struct pmd *pmd, uint8_t kind, uint8_t table, uint32_t arg
         return;
     }
     t->ev[t->n++] = (struct dp_trace_event){.kind = kind, .table = table, .arg = arg,
-                                            .arg2 = arg2, .rule = r, .action = a, .note = note,
+                                            .arg2 = arg2, .rule = r, .note = note,
                                             .depth = (uint8_t)depth};
+    if (a) {
+        t->ev[t->n - 1].has_action = true;
+        t->ev[t->n - 1].action = *a;
+    }
 }
 #define TRACE(...)                                                                            \
     do {                                                                                      \

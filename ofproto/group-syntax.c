@@ -16,8 +16,8 @@
 /* ---------------------------------------------------------------------------------------
  * Small helpers: messages, output with snprintf semantics, numbers.
  */
-__attribute__((format(printf, 3, 4))) static int gs_fail(char *err, size_t errlen,
-                                                         const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int gs_fail(char *err, size_t errlen, const char *fmt,
+                                                         ...)
 {
     if (err && errlen) {
         va_list ap;
@@ -146,13 +146,25 @@ static const char *const gs_group_types[] = {"all", "select", "indirect", "ff"};
  * a prerequisite, and the first that works wins (the match only decides whether an action
  * is allowed, not what it is, except tp_src/tp_dst, which the shorthand order resolves to
  * TCP first as OVS's tp_* names do). The first error is the one reported. */
-int gs_actions_parse(const char *text, const struct port_resolver *ports,
-                     struct dp_action *acts, uint32_t *n_acts, char *err, size_t errlen)
+int gs_actions_parse(const char *text, const struct port_resolver *ports, struct dp_action *acts,
+                     uint32_t *n_acts, char *err, size_t errlen)
 {
     static const char *const prefixes[] = {
-        "",     "vlan_tci=0x1000/0x1000,", "ip,",   "ipv6,",  "tcp,",
-        "udp,", "sctp,",                   "tcp6,", "udp6,",  "sctp6,",
-        "icmp,", "icmp6,", "arp,", "icmp6,icmp_type=135,", "icmp6,icmp_type=136,",
+        "",
+        "vlan_tci=0x1000/0x1000,",
+        "ip,",
+        "ipv6,",
+        "tcp,",
+        "udp,",
+        "sctp,",
+        "tcp6,",
+        "udp6,",
+        "sctp6,",
+        "icmp,",
+        "icmp6,",
+        "arp,",
+        "icmp6,icmp_type=135,",
+        "icmp6,icmp_type=136,",
     };
     size_t tlen = strlen(text);
     char *flow = malloc(tlen + 64);
@@ -281,8 +293,8 @@ int gs_group_id_parse(const char *text, uint32_t *group_id, char *err, size_t er
     else if (gs_parse_uint(text, UINT32_MAX, &v))
         *group_id = (uint32_t)v;
     else
-        return gs_fail(err, errlen,
-                       "%s is not a valid group ID (a 32-bit number, or ALL or ANY)", text);
+        return gs_fail(err, errlen, "%s is not a valid group ID (a 32-bit number, or ALL or ANY)",
+                       text);
     return 0;
 }
 
@@ -349,8 +361,8 @@ int gs_group_parse(const char *text, uint16_t command, const struct port_resolve
         } else if (!strcmp(kv.key, "selection_method") ||
                    !strcmp(kv.key, "selection_method_param") || !strcmp(kv.key, "fields") ||
                    !strcmp(kv.key, "command_bucket_id")) {
-            rc = gs_fail(err, errlen, "%s: needs OpenFlow 1.5 (sluice speaks OpenFlow 1.3)",
-                         kv.key);
+            rc =
+                gs_fail(err, errlen, "%s: needs OpenFlow 1.5 (sluice speaks OpenFlow 1.3)", kv.key);
         } else {
             rc = gs_fail(err, errlen, "unknown keyword %s", kv.key);
         }
@@ -372,8 +384,8 @@ int gs_group_parse(const char *text, uint16_t command, const struct port_resolve
         if (next)
             *next = '\0';
         if (gm->group.n_buckets == OFP_MAX_BUCKETS) {
-            rc = gs_fail(err, errlen, "group %" PRIu32 ": more than %d buckets",
-                         gm->group.group_id, OFP_MAX_BUCKETS);
+            rc = gs_fail(err, errlen, "group %" PRIu32 ": more than %d buckets", gm->group.group_id,
+                         OFP_MAX_BUCKETS);
             goto out;
         }
         struct ofp_bucket *b = &gm->group.buckets[gm->group.n_buckets];
@@ -536,8 +548,8 @@ static int gs_parse_bands(char *s, struct ofp_meter_config *mc, char *err, size_
             return gs_fail(err, errlen, "field %s missing value", name);
         if (!strcmp(name, "type")) {
             if (mc->n_bands == OFP_MAX_BANDS)
-                return gs_fail(err, errlen, "meter %" PRIu32 ": more than %d bands",
-                               mc->meter_id, OFP_MAX_BANDS);
+                return gs_fail(err, errlen, "meter %" PRIu32 ": more than %d bands", mc->meter_id,
+                               OFP_MAX_BANDS);
             band = &mc->bands[mc->n_bands++];
             memset(band, 0, sizeof *band);
             if (!strcmp(value, "drop"))
@@ -556,8 +568,9 @@ static int gs_parse_bands(char *s, struct ofp_meter_config *mc, char *err, size_
             if (gs_parse_u32("burst_size", value, &band->burst_size, err, errlen))
                 return -EINVAL;
         } else if (!strcmp(name, "prec_level")) {
-            return gs_fail(err, errlen, "prec_level: only 'dscp_remark' band may have "
-                                        "'prec_level' (and sluice has no dscp_remark band)");
+            return gs_fail(err, errlen,
+                           "prec_level: only 'dscp_remark' band may have "
+                           "'prec_level' (and sluice has no dscp_remark band)");
         } else {
             return gs_fail(err, errlen, "unknown keyword %s", name);
         }
@@ -571,8 +584,7 @@ static int gs_parse_bands(char *s, struct ofp_meter_config *mc, char *err, size_
         if ((mc->flags & OFPMF_BURST) && !b->burst_size)
             return gs_fail(err, errlen, "band must have 'burst_size' when 'burst' flag is set");
         if (!(mc->flags & OFPMF_BURST) && b->burst_size)
-            return gs_fail(err, errlen,
-                           "band may have 'burst_size' only when 'burst' flag is set");
+            return gs_fail(err, errlen, "band may have 'burst_size' only when 'burst' flag is set");
     }
     return 0;
 }

@@ -52,8 +52,8 @@ int gs_group_parse(const char *text, uint16_t command, const struct port_resolve
  * or a packet-out's. Prerequisites that a flow's match would have to pin are not required
  * (see above). Instructions (goto_table, write_actions, meter...) are refused. Fills
  * acts[DP_MAX_ACTIONS] and *n_acts ("drop": none). 0 or -EINVAL with a message. */
-int gs_actions_parse(const char *text, const struct port_resolver *ports,
-                     struct dp_action *acts, uint32_t *n_acts, char *err, size_t errlen);
+int gs_actions_parse(const char *text, const struct port_resolver *ports, struct dp_action *acts,
+                     uint32_t *n_acts, char *err, size_t errlen);
 
 /* A bare group id as `ovs-ofctl dump-groups SWITCH GROUP` takes it: a number (decimal or
  * 0x hex), "all" or "any" (any case). 0 or -EINVAL with a message. */

@@ -208,8 +208,8 @@ static void test_groups_wire(void **state)
     struct ofp_err oe;
     ofp_buf_init(&b);
     for (size_t i = 0; i < sizeof group_wire / sizeof group_wire[0]; i++) {
-        int rc = gs_group_parse(group_wire[i].in, group_wire[i].command, &ports, &gm, err,
-                                sizeof err);
+        int rc =
+            gs_group_parse(group_wire[i].in, group_wire[i].command, &ports, &gm, err, sizeof err);
         if (rc)
             fail_msg("%s: %s", group_wire[i].in, err);
         ofp_buf_clear(&b);
@@ -304,16 +304,14 @@ static void test_group_misc(void **state)
     assert_non_null(strstr(err, "group_id=5"));
 
     /* A group with no bucket is valid text (the switch judges it). */
-    assert_int_equal(gs_group_parse("group_id=30,type=all", OFPGC_ADD, &ports, &gm, err,
-                                    sizeof err),
-                     0);
+    assert_int_equal(
+        gs_group_parse("group_id=30,type=all", OFPGC_ADD, &ports, &gm, err, sizeof err), 0);
     assert_int_equal(gm.group.n_buckets, 0);
     char out[64];
     gs_group_format(&gm.group, &ports, out, sizeof out);
     assert_string_equal(out, "group_id=30,type=all");
     /* del-groups group_id=all and "" both mean every group. */
-    assert_int_equal(gs_group_parse("group_id=all", OFPGC_DELETE, &ports, &gm, err, sizeof err),
-                     0);
+    assert_int_equal(gs_group_parse("group_id=all", OFPGC_DELETE, &ports, &gm, err, sizeof err), 0);
     assert_int_equal(gm.group.group_id, OFPG_ALL);
     assert_int_equal(gs_group_parse("  ", OFPGC_DELETE, &ports, &gm, err, sizeof err), 0);
     assert_int_equal(gm.group.group_id, OFPG_ALL);
@@ -331,8 +329,12 @@ static void test_group_misc(void **state)
 static void test_group_stats_format(void **state)
 {
     (void)state;
-    struct ofp_group_stats gs = {.group_id = 1, .ref_count = 0, .packet_count = 0,
-                                 .byte_count = 0, .duration_sec = 5, .duration_nsec = 476000000,
+    struct ofp_group_stats gs = {.group_id = 1,
+                                 .ref_count = 0,
+                                 .packet_count = 0,
+                                 .byte_count = 0,
+                                 .duration_sec = 5,
+                                 .duration_nsec = 476000000,
                                  .n_buckets = 2};
     char out[512];
     gs_group_stats_format(&gs, out, sizeof out);
@@ -340,9 +342,13 @@ static void test_group_stats_format(void **state)
                              "0,bucket0:packet_count=0,byte_count=0,bucket1:packet_count=0,"
                              "byte_count=0");
     /* sluiced's own reply, as ovs-ofctl printed it: nanosecond durations. */
-    gs = (struct ofp_group_stats){.group_id = 4, .ref_count = 2, .packet_count = 7,
-                                  .byte_count = 980, .duration_sec = 0,
-                                  .duration_nsec = 15366844, .n_buckets = 1};
+    gs = (struct ofp_group_stats){.group_id = 4,
+                                  .ref_count = 2,
+                                  .packet_count = 7,
+                                  .byte_count = 980,
+                                  .duration_sec = 0,
+                                  .duration_nsec = 15366844,
+                                  .n_buckets = 1};
     gs.buckets[0].packet_count = 7;
     gs.buckets[0].byte_count = 980;
     gs_group_stats_format(&gs, out, sizeof out);
@@ -476,8 +482,7 @@ static void test_meters_errors(void **state)
     char err[256];
     struct ofp_meter_mod mm;
     for (size_t i = 0; i < sizeof meter_errors / sizeof meter_errors[0]; i++) {
-        int rc = gs_meter_parse(meter_errors[i].in, meter_errors[i].command, &mm, err,
-                                sizeof err);
+        int rc = gs_meter_parse(meter_errors[i].in, meter_errors[i].command, &mm, err, sizeof err);
         if (rc != -EINVAL)
             fail_msg("%s: accepted, expected \"%s\"", meter_errors[i].in, meter_errors[i].msg);
         if (!strstr(err, meter_errors[i].msg))
@@ -504,20 +509,23 @@ static void test_meter_ids_and_stats(void **state)
     assert_int_equal(mm.command, OFPMC_DELETE);
     assert_int_equal(gs_meter_parse("meter=7", GS_METER_ID_ONLY, &mm, err, sizeof err), 0);
     assert_int_equal(mm.meter.meter_id, 7);
-    assert_int_equal(gs_meter_parse("meter=controller", GS_METER_ID_ONLY, &mm, err, sizeof err),
-                     0);
+    assert_int_equal(gs_meter_parse("meter=controller", GS_METER_ID_ONLY, &mm, err, sizeof err), 0);
     assert_int_equal(mm.meter.meter_id, OFPM_CONTROLLER);
 
     /* meter-stats as OVS 3.1 printed them. */
-    struct ofp_meter_stats ms = {.meter_id = 3, .duration_sec = 5, .duration_nsec = 234000000,
-                                 .n_bands = 2};
+    struct ofp_meter_stats ms = {
+        .meter_id = 3, .duration_sec = 5, .duration_nsec = 234000000, .n_bands = 2};
     gs_meter_stats_format(&ms, out, sizeof out);
     assert_string_equal(out, "meter:3 flow_count:0 packet_in_count:0 byte_in_count:0 "
                              "duration:5.234s bands:\n0: packet_count:0 byte_count:0\n1: "
                              "packet_count:0 byte_count:0\n");
-    ms = (struct ofp_meter_stats){.meter_id = 1, .flow_count = 2, .packet_in_count = 10,
-                                  .byte_in_count = 1000, .duration_sec = 0,
-                                  .duration_nsec = 11110841, .n_bands = 1};
+    ms = (struct ofp_meter_stats){.meter_id = 1,
+                                  .flow_count = 2,
+                                  .packet_in_count = 10,
+                                  .byte_in_count = 1000,
+                                  .duration_sec = 0,
+                                  .duration_nsec = 11110841,
+                                  .n_bands = 1};
     ms.bands[0].packet_band_count = 3;
     ms.bands[0].byte_band_count = 300;
     gs_meter_stats_format(&ms, out, sizeof out);
@@ -531,11 +539,11 @@ static void test_meter_ids_and_stats(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_groups_oracle),       cmocka_unit_test(test_groups_wire),
-        cmocka_unit_test(test_groups_errors),       cmocka_unit_test(test_group_misc),
-        cmocka_unit_test(test_group_stats_format),  cmocka_unit_test(test_duration_format),
-        cmocka_unit_test(test_meters_oracle),       cmocka_unit_test(test_meters_wire),
-        cmocka_unit_test(test_meters_errors),       cmocka_unit_test(test_meter_ids_and_stats),
+        cmocka_unit_test(test_groups_oracle),      cmocka_unit_test(test_groups_wire),
+        cmocka_unit_test(test_groups_errors),      cmocka_unit_test(test_group_misc),
+        cmocka_unit_test(test_group_stats_format), cmocka_unit_test(test_duration_format),
+        cmocka_unit_test(test_meters_oracle),      cmocka_unit_test(test_meters_wire),
+        cmocka_unit_test(test_meters_errors),      cmocka_unit_test(test_meter_ids_and_stats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
