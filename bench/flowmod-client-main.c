@@ -6,16 +6,17 @@
  *   OFPT_FLOW_MOD (OFPFC_ADD) before the clock starts, connects to a switch's OpenFlow
  *   socket (unix:PATH, or tcp:IP:PORT), and sends them with a BARRIER_REQUEST after every
  *   --batch flow-mods (default 1: one barrier per rule, and the next flow-mod leaves only
- *   when the barrier reply is back; --batch 0: all flow-mods then one barrier, which is what
- *   `ovs-ofctl add-flows` does). A flow-mod and its barrier go out in one write. The clock
- *   runs from the first byte sent to the last barrier reply, so file parsing and encoding do
- *   not count: the rate is the switch's plus the socket round trips, never this program's
- *   parser.
+ *   when the barrier reply is back; --batch 0: all flow-mods then one barrier). A flow-mod
+ *   and its barrier go out in one write. The clock runs from the first byte sent to the last
+ *   barrier reply, so file parsing and encoding do not count: the rate is the switch's plus
+ *   the socket round trips, never this program's parser.
  *
- * Why not ovs-ofctl? `ovs-ofctl add-flows` sends everything and then one barrier; it has no
- *   option to wait for each rule. A controller that needs each rule confirmed before the
- *   next (transactions, ordering) waits for a barrier per rule, and that rate is what mode
- *   "barrier per rule" of the benchmark measures.
+ * Why not ovs-ofctl? `ovs-ofctl add-flows` on OpenFlow 1.3 cannot batch: it sends each
+ *   FLOW_MOD, then a BARRIER_REQUEST in a second write, and waits for the reply before the
+ *   next rule (only --bundle batches, and bundles need OpenFlow 1.4). Its rate includes its
+ *   own parser. This client gives both pacings with the same pre-encoded bytes for every
+ *   switch: a barrier per rule (what a controller that needs each rule confirmed does) and
+ *   a real batch.
  *
  * Flow syntax accepted (anything else is refused with the line number and the token):
  *   table=N priority=N cookie=N idle_timeout=N hard_timeout=N in_port=N
@@ -27,11 +28,12 @@
  *   for its ECHO_REPLY (FILE is not read). That is the transport floor of the barrier mode:
  *   a switch cannot confirm a flow-mod faster than it answers an echo.
  *
- * Output: one line, "N flow-mods in T s: R flow-mods/s ...", with --json one JSON object
- *   {"flow_mods", "barriers", "seconds", "rate", "errors", "rtt_us": {"p50","p90","p99",
- *   "max"}} (round trips of the barriers). Exit 0 when every flow-mod was accepted, 1 when
- *   the switch answered with an OFPT_ERROR or the connection failed (the first errors are
- *   printed with their type, code and the line of the flow), 2 for usage or file errors.
+ * Output: one line, "N flow-mods in T s: R/s ...", with --json one JSON object
+ *   {"flow_mods" (or "echoes"), "barriers", "batch", "seconds", "rate", "errors", "rtt_us":
+ *   {"p50", "p90", "p99", "max"}} (round trips, from a write to its reply). Exit 0 when every
+ *   flow-mod was accepted, 1 when the switch answered with an OFPT_ERROR or the connection
+ *   failed (the first errors are printed with their type, code and the line of the flow), 2
+ *   for usage or file errors.
  *
  * Single-threaded, blocking only in poll(); the socket is non-blocking so that a switch
  *   answering with many errors while we are still writing cannot deadlock us.
@@ -323,8 +325,7 @@ static bool parse_actions(const struct parse_ctx *pc, char *s, struct fmc_flow *
 {
     if (!strcmp(s, "drop"))
         return true;
-    for (char *save = NULL, *tok = strtok_r(s, ",", &save); tok;
-         tok = strtok_r(NULL, ",", &save)) {
+    for (char *save = NULL, *tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         uint64_t port;
         if (strncmp(tok, "output:", 7) != 0)
             return parse_fail(pc, tok, "only output:PORT (a number) and drop are supported");
@@ -519,7 +520,8 @@ static int connect_target(const char *target)
         }
         memcpy(host, target + 4, (size_t)(colon - target - 4));
         host[colon - target - 4] = '\0';
-        struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
+        struct sockaddr_in sin = {.sin_family = AF_INET,
+                                  .sin_port = htons((uint16_t)atoi(colon + 1))};
         if (inet_pton(AF_INET, host, &sin.sin_addr) != 1) {
             fprintf(stderr, "flowmod-client: %s: \"%s\" is not an IPv4 address\n", target, host);
             return -1;
@@ -590,11 +592,12 @@ static void handle_msg(struct conn *c, const uint8_t *m, size_t len)
         if (c->errors <= 5) {
             unsigned et = len >= 12 ? get16(m + 8) : 0, code = len >= 12 ? get16(m + 10) : 0;
             if (xid >= 1 && xid <= c->n_flows)
-                fprintf(stderr, "flowmod-client: OFPT_ERROR type %u code %u for the flow of line %u\n",
-                        et, code, c->lines[xid - 1]);
+                fprintf(stderr,
+                        "flowmod-client: OFPT_ERROR type %u code %u for the flow of line %u\n", et,
+                        code, c->lines[xid - 1]);
             else
-                fprintf(stderr, "flowmod-client: OFPT_ERROR type %u code %u (xid 0x%x)\n", et,
-                        code, xid);
+                fprintf(stderr, "flowmod-client: OFPT_ERROR type %u code %u (xid 0x%x)\n", et, code,
+                        xid);
         }
         break;
     }
@@ -746,8 +749,7 @@ int main(int argc, char **argv)
             n_echo = strtoul(optarg, &end, 10);
             if (errno || *end || !isdigit((unsigned char)*optarg) || !n_echo ||
                 n_echo > 100000000) {
-                fprintf(stderr, "flowmod-client: --echo \"%s\": expected 1 to 100000000\n",
-                        optarg);
+                fprintf(stderr, "flowmod-client: --echo \"%s\": expected 1 to 100000000\n", optarg);
                 return FMC_USAGE;
             }
             break;

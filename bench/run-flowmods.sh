@@ -273,10 +273,11 @@ start_ovs() {
     export OVS_RUNDIR="$OVS_DIR" OVS_DBDIR="$OVS_DIR" OVS_LOGDIR="$OVS_DIR" OVS_SYSCONFDIR="$OVS_DIR"
     local vsctl=(ovs-vsctl --db="unix:$OVS_DIR/db.sock" --timeout=30)
     ovsdb-tool create "$OVS_DIR/conf.db" "$OVS_SCHEMA" || return 1
-    taskset -c "$CTRL_CPU" ovsdb-server "$OVS_DIR/conf.db" --remote="punix:$OVS_DIR/db.sock" \
-        --pidfile="$OVS_DIR/ovsdb-server.pid" --unixctl="$OVS_DIR/ovsdb-server.ctl" \
-        --log-file="$OVS_DIR/ovsdb-server.log" --detach --no-chdir 2>>"$OVS_DIR/start.log" ||
-        return 1
+    OVSDB_CMD=(taskset -c "$CTRL_CPU" ovsdb-server "$OVS_DIR/conf.db"
+        --remote="punix:$OVS_DIR/db.sock" --pidfile="$OVS_DIR/ovsdb-server.pid"
+        --unixctl="$OVS_DIR/ovsdb-server.ctl" --log-file="$OVS_DIR/ovsdb-server.log" --detach
+        --no-chdir)
+    "${OVSDB_CMD[@]}" 2>>"$OVS_DIR/start.log" || return 1
     OVSDB_PID=$(cat "$OVS_DIR/ovsdb-server.pid")
     PIDS+=("$OVSDB_PID")
     "${vsctl[@]}" --no-wait init || return 1
@@ -425,8 +426,14 @@ log "== flow-mods: $N_RULES rules, $ROUNDS rounds, modes: $MODES, placements: $P
 : >"$WORK/commands.txt"
 if [[ " $SYSTEMS " == *" ovs "* ]]; then
     start_ovs || { log "could not start Open vSwitch (see $OVS_DIR/*.log)"; KEEP=1; exit 1; }
-    printf '%q ' "${OVS_CMD[@]}" | sed 's/ $//' >>"$WORK/commands.txt"
-    echo >>"$WORK/commands.txt"
+    {
+        echo "ovsdb-tool create $OVS_DIR/conf.db $OVS_SCHEMA"
+        printf '%q ' "${OVSDB_CMD[@]}" | sed 's/ $//'
+        echo
+        echo "ovs-vsctl --db=unix:$OVS_DIR/db.sock --no-wait init"
+        printf '%q ' "${OVS_CMD[@]}" | sed 's/ $//'
+        echo
+    } >>"$WORK/commands.txt"
     echo "ovs-vsctl add-br br0 -- set bridge br0 datapath_type=netdev protocols=OpenFlow13 -- add-port br0 p1 -- set interface p1 type=dummy ofport_request=1 (p2 the same, ofport_request=2)" >>"$WORK/commands.txt"
 fi
 for ((r = 1; r <= ROUNDS; r++)); do

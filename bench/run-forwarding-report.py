@@ -15,7 +15,7 @@ generator found the vm1 ring full: "refused" well above 0).
 
 A run is "clean" when the switch's PMD thread and the generator each got at least
 CLEAN_PCT % (environment, default 85) of their CPU during the sending window. Even with
-nothing else running, a busy-polling thread here gets about 88-93% of its CPU in this
+nothing else running, a busy-polling thread here gets about 87-94% of its CPU in this
 accounting (kernel work and other tenants' sleeping daemons take the rest), so 85 is
 "nothing else competed"; a lower share means the run measured the scheduler. On a machine shared with other work,
 a contended run measures the scheduler rather than the switch: medians are given over all
@@ -84,6 +84,20 @@ def cpu_cpp(r, hz):
     return p / 100.0 * hz / (rate * 1e6)
 
 
+def cache_note(r):
+    """Which fast path served the packets: sluice's exact-match cache hit rate; for OVS the
+    share of each of its caches (simple match, EMC, SMC, megaflow)."""
+    sw = r.get("switch") or {}
+    if r["system"] == "sluice" and (sw.get("emc_hits") or sw.get("emc_misses")):
+        tot = sw["emc_hits"] + sw["emc_misses"]
+        return f"EMC {100 * sw['emc_hits'] / tot:.1f}%"
+    if r["system"] == "ovs" and sw.get("packets"):
+        parts = [(k, sw.get(f)) for k, f in (("simple", "simple_match_hits"), ("EMC", "emc_hits"),
+                                             ("SMC", "smc_hits"), ("megaflow", "megaflow_hits"))]
+        return " ".join(f"{k} {100 * v / sw['packets']:.0f}%" for k, v in parts if v)
+    return "-"
+
+
 def is_clean(r):
     w = r.get("window") or {}
     p, g = w.get("pmd_thread_pct"), w.get("gen_proc_pct")
@@ -124,6 +138,8 @@ def main(argv):
           "received; switch cyc/pkt = the switch PMD's TSC cycles in loop iterations that "
           "received packets, per packet (time the thread was preempted inside such an "
           "iteration counts too); switch busy = those iterations' share of the PMD's cycles; "
+          "cache hits = which fast path served the packets (sluice: its exact-match cache; "
+          "OVS: simple match / EMC / SMC / megaflow shares); "
           "CPU cyc/pkt = CPU time the PMD thread got in the window, in TSC cycles, per "
           "forwarded packet (includes idle polling: the switch's cost only when refused > 0); "
           "PMD CPU% / gen CPU% = share of its CPU that the switch's PMD thread / the "
@@ -134,9 +150,9 @@ def main(argv):
           "its CPU are marked `*` (contended); \"retried\" ones were redone and do not count.")
     print()
     print("| round | frame B | flows | system | rx Mpps | tx Mpps | refused | lost | "
-          "switch cyc/pkt | CPU cyc/pkt | switch busy % | gen cyc/pkt | PMD CPU% | gen CPU% | "
-          "bg % | waited s | PMD-CPU busy/steal % | gen-CPU busy/steal % | load1 |")
-    print("|" + "---|" * 19)
+          "switch cyc/pkt | CPU cyc/pkt | switch busy % | cache hits | gen cyc/pkt | PMD CPU% | "
+          "gen CPU% | bg % | waited s | PMD-CPU busy/steal % | gen-CPU busy/steal % | load1 |")
+    print("|" + "---|" * 20)
     for r in runs:
         g = r.get("gen") or {}
         w = r.get("window") or {}
@@ -146,7 +162,7 @@ def main(argv):
                                  if att > 1 or r["retried"] else "")
         head = f"| {rnd} | {r['size']} | {r['flows']} | {r['system']}"
         if not g:
-            print(f"{head} | FAILED: {(r.get('error') or '?')[:150]} |" + " |" * 14)
+            print(f"{head} | FAILED: {(r.get('error') or '?')[:150]} |" + " |" * 15)
             continue
         tx, rx = g.get("tx"), g.get("rx")
         lost = (tx - rx) if tx is not None and rx is not None else None
@@ -156,7 +172,8 @@ def main(argv):
         print(f"{head} | {fmt(r.get('rx_mpps'))}{mark} | {fmt(r.get('tx_mpps'))} | {refused} | "
               f"{lost if lost is not None else '-'} | {fmt(r.get('switch_cpp'), 0)} | "
               f"{fmt(cpu_cpp(r, hz), 0)} | "
-              f"{fmt(r.get('switch_busy_pct'), 0)} | {fmt(g.get('cycles_per_packet'), 0)} | "
+              f"{fmt(r.get('switch_busy_pct'), 0)} | {cache_note(r)} | "
+              f"{fmt(g.get('cycles_per_packet'), 0)} | "
               f"{w.get('pmd_thread_pct', '-')} | {w.get('gen_proc_pct', '-')} | "
               f"{bg.get('gen_cpu_busy_pct', '-')}/{bg.get('pmd_cpu_busy_pct', '-')} | "
               f"{bg.get('waited_s', '-')} | "

@@ -22,8 +22,8 @@
 # talking, new ones cannot. "standalone" additionally reports fail-open after 15 s without a
 # controller; "secure" never does.
 #
-# There is no sluicectl verb for controllers: the test calls the JSON-RPC methods
-# set-controller / get-controller on RUNDIR/sluiced.ctl.
+# Controllers are configured and observed with `sluicectl set-controller` / `get-controller`
+# (JSON-RPC methods of the same names).
 . "$(dirname "$0")/lib.sh"
 
 it_init oskens-controller
@@ -60,15 +60,11 @@ check "add-port p2 (af_packet on $h2)" ctl add-port br0 p2 type=dpdk \
     "devargs=net_af_packet1$IT_ID,iface=$h2" ofport=2
 
 # --- helpers -----------------------------------------------------------------------------
-rpc() { # rpc METHOD JSON-PARAMS: prints the reply line
-    jsonrpc_raw "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}"
-}
-rpc_ok() { [ "$(rpc "$1" "$2" | jq -r 'has("result")')" = true ]; }
-ctrl_field() { rpc get-controller '{"bridge":"br0"}' | jq -r "$1"; }
-ctrl_state() { ctrl_field '.result.targets[0].state'; }
+ctrl_field() { ctl_json get-controller br0 | jq -r "$1"; }
+ctrl_state() { ctrl_field '.targets[0].state'; }
 ctrl_connected() { [ "$(ctrl_state)" = connected ]; }
 ctrl_not_connected() { local s; s=$(ctrl_state) && [ -n "$s" ] && [ "$s" != connected ]; }
-fail_open_is() { [ "$(ctrl_field .result.fail_open)" = "$1" ]; }
+fail_open_is() { [ "$(ctrl_field .fail_open)" = "$1" ]; }
 
 LEARNED=0x1ea4 # oskens_l2switch.py's LEARNED_COOKIE
 # learned_flows: how many flows carry the controller's learned-flow cookie.
@@ -119,19 +115,19 @@ if ! start_controller 30; then
     it_finish
 fi
 pass "os-ken l2switch listening on 127.0.0.1:$CPORT (pid $CTRL_PID)"
-check "set-controller tcp:127.0.0.1:$CPORT fail_mode standalone" rpc_ok set-controller \
-    "{\"bridge\":\"br0\",\"target\":\"tcp:127.0.0.1:$CPORT\",\"fail_mode\":\"standalone\"}"
+check "set-controller br0 tcp:127.0.0.1:$CPORT standalone" \
+    ctl set-controller br0 "tcp:127.0.0.1:$CPORT" standalone
 check "get-controller: connected within 15 s" wait_until 15 ctrl_connected
 check "controller saw the switch connect" wait_until 10 grep -q "l2switch: switch .* connected" "$CTRL_LOG"
 check "controller's table-miss flow (priority 0, CONTROLLER:65535) in dump-flows" \
     wait_until 10 miss_flow_present
-assert_eq "get-controller: fail_mode" "$(ctrl_field .result.fail_mode)" standalone
-assert_eq "get-controller: not fail-open" "$(ctrl_field .result.fail_open)" false
+assert_eq "get-controller: fail_mode" "$(ctrl_field .fail_mode)" standalone
+assert_eq "get-controller: not fail-open" "$(ctrl_field .fail_open)" false
 
 check "ping ns1 -> ns2 under the controller" wait_until 15 ping_ok
 check "two learned flows (one per direction)" wait_until 5 learned_flows_are 2
 check "controller learned both MACs" grep -q "learned $MAC2 on port 2" "$CTRL_LOG"
-pins=$(ctrl_field '[.result.connections[] | select(.kind != "service") | .packet_in_sent] | add // 0')
+pins=$(ctrl_field '[.connections[] | select(.kind != "service") | .packet_in_sent] | add // 0')
 assert_gt "packet-ins sent to the controller" "${pins:-0}" 0
 fwd_flow() {
     ctl dump-flows br0 | grep -E "in_port=(p1|1)" | grep -Ei "dl_dst=$MAC2|eth_dst=$MAC2" |
@@ -163,10 +159,10 @@ check "standalone: fail-open after 15 s without controller (bounded 25 s)" \
 wait_gen "$ping_pid" 30
 rx=$(sed -nE 's/.* ([0-9]+) received.*/\1/p' "$RUN_DIR/ping-failopen.txt")
 assert_ge "pings answered across the fail-open transition (of 100)" "${rx:-0}" 99
-drops0=$(ctrl_field .result.packet_in_dropped)
+drops0=$(ctrl_field .packet_in_dropped)
 # An unknown destination needs the controller (ARP broadcast to the table-miss flow).
 ip netns exec "$ns1" ping -c 2 -i 0.3 -W 1 -q 198.18.1.99 >/dev/null 2>&1
-drops1=$(ctrl_field .result.packet_in_dropped)
+drops1=$(ctrl_field .packet_in_dropped)
 assert_gt "packets for the missing controller dropped and counted" "${drops1:-0}" "${drops0:-0}"
 check "learned flows still installed" learned_flows_are 2
 
@@ -193,8 +189,13 @@ check "table-miss flow (no timeout) stays" miss_flow_present
 assert_eq "controller got no OFPT_ERROR" "$(ctrl_log_count OFPT_ERROR)" 0
 
 # --- 4. secure: never fail-open -----------------------------------------------------------
-check "set-controller fail_mode secure" rpc_ok set-controller '{"bridge":"br0","fail_mode":"secure"}'
+conn_name() { ctrl_field '[.connections[] | select(.kind != "service") | .name] | first // ""'; }
+conn_before=$(conn_name)
+check "set-controller br0 (same target) secure" ctl set-controller br0 "tcp:127.0.0.1:$CPORT" secure
+assert_eq "get-controller: fail_mode" "$(ctrl_field .fail_mode)" secure
 check "still connected after the fail_mode change" ctrl_connected
+assert_eq "the connection to the unchanged target was kept (not reconnected)" "$(conn_name)" \
+    "$conn_before"
 check "ping works in secure mode (flows relearned)" wait_until 15 ping_ok
 # Traffic keeps the 3 s flows alive while the controller is gone.
 ip netns exec "$ns1" ping -c 100 -i 0.2 -W 1 -q 198.18.1.2 >"$RUN_DIR/ping-secure.txt" 2>&1 &
@@ -203,7 +204,7 @@ IT_PIDS+=("$ping_pid")
 kill_controller
 check "get-controller: not connected" wait_until 10 ctrl_not_connected
 sleep 17 # past OFCONN_FAIL_OPEN_S (15 s)
-assert_eq "secure: not fail-open 17 s after the controller died" "$(ctrl_field .result.fail_open)" false
+assert_eq "secure: not fail-open 17 s after the controller died" "$(ctrl_field .fail_open)" false
 wait_gen "$ping_pid" 30
 rx=$(sed -nE 's/.* ([0-9]+) received.*/\1/p' "$RUN_DIR/ping-secure.txt")
 assert_ge "secure: pings answered on the installed flows without controller (of 100)" "${rx:-0}" 99
