@@ -192,26 +192,34 @@ static uint64_t field_max(const struct flow_field *f)
 }
 
 /* Applies one OXM TLV to `m`. */
+static const char *oxm_name(const struct oxm_tlv *t, char *buf, size_t len)
+{
+    oxm_describe(t, buf, len);
+    return buf;
+}
+
 static int oxm_apply(const struct oxm_tlv *t, struct flow_match *m, uint64_t *seen,
                      struct ofp_err *err)
 {
+    /* The name is formatted only on the error paths: this runs for every OXM of every
+     * flow-mod, and snprintf dominated it. */
     char name[64];
-    oxm_describe(t, name, sizeof name);
+#define NAME oxm_name(t, name, sizeof name)
     if (!t->desc || t->desc->ff < 0)
         return ofp_fail(err, OFPET_BAD_MATCH, OFPBMC_BAD_FIELD, "OXM %s: field not supported",
-                        name);
+                        NAME);
     const struct flow_field *f = &flow_fields[t->desc->ff];
     size_t wl = t->desc->wire_len;
     if (t->value_len != wl * (t->hasmask ? 2 : 1))
         return ofp_fail(err, OFPET_BAD_MATCH, OFPBMC_BAD_LEN, "OXM %s: length %zu, expected %zu",
-                        name, t->value_len, wl * (t->hasmask ? 2 : 1));
+                        NAME, t->value_len, wl * (t->hasmask ? 2 : 1));
     if (*seen & (1ull << f->id))
         return ofp_fail(err, OFPET_BAD_MATCH, OFPBMC_DUP_FIELD, "OXM %s: field appears twice",
-                        name);
+                        NAME);
     *seen |= 1ull << f->id;
     if (t->hasmask && !f->maskable)
         return ofp_fail(err, OFPET_BAD_MATCH, OFPBMC_BAD_MASK, "OXM %s: field does not take a mask",
-                        name);
+                        NAME);
 
     if (f->n_bytes > 8) {
         const uint8_t *v = t->value;
@@ -221,7 +229,7 @@ static int oxm_apply(const struct oxm_tlv *t, struct flow_match *m, uint64_t *se
         for (size_t i = 0; i < wl; i++)
             if (v[i] & ~mk[i])
                 return ofp_fail(err, OFPET_BAD_MATCH, OFPBMC_BAD_WILDCARDS,
-                                "OXM %s: value has bits outside its mask", name);
+                                "OXM %s: value has bits outside its mask", NAME);
         flow_match_set_field_bytes(m, f, v, mk);
         return 0;
     }
@@ -231,18 +239,19 @@ static int oxm_apply(const struct oxm_tlv *t, struct flow_match *m, uint64_t *se
     uint64_t mk = t->hasmask ? get_uint(t->value + wl, wl) : max;
     if (v & ~max)
         return ofp_fail(err, OFPET_BAD_MATCH, OFPBMC_BAD_VALUE,
-                        "OXM %s: value 0x%llx exceeds the field's %u bits", name,
+                        "OXM %s: value 0x%llx exceeds the field's %u bits", NAME,
                         (unsigned long long)v, f->n_bits);
     if (mk & ~max)
         return ofp_fail(err, OFPET_BAD_MATCH, OFPBMC_BAD_MASK,
-                        "OXM %s: mask 0x%llx exceeds the field's %u bits", name,
+                        "OXM %s: mask 0x%llx exceeds the field's %u bits", NAME,
                         (unsigned long long)mk, f->n_bits);
     if (v & ~mk)
         return ofp_fail(err, OFPET_BAD_MATCH, OFPBMC_BAD_WILDCARDS,
-                        "OXM %s: value 0x%llx has bits outside mask 0x%llx", name,
+                        "OXM %s: value 0x%llx has bits outside mask 0x%llx", NAME,
                         (unsigned long long)v, (unsigned long long)mk);
     flow_match_set_field(m, f, v, mk);
     return 0;
+#undef NAME
 }
 
 static const char *prereq_text(enum flow_prereq p)
