@@ -851,9 +851,12 @@ static void conn_input(struct ofconn *c)
             c->rx = nr;
             c->rx_cap = cap;
         }
-        ssize_t n = recv(c->fd, c->rx + c->rx_len, c->rx_cap - c->rx_len, 0);
+        size_t space = c->rx_cap - c->rx_len;
+        ssize_t n = recv(c->fd, c->rx + c->rx_len, space, 0);
         if (n > 0) {
             c->rx_len += (size_t)n;
+            if ((size_t)n < space)
+                break; /* a short read drained the socket: no EAGAIN recv() needed */
             continue;
         }
         if (n < 0 && errno == EINTR)
@@ -1460,6 +1463,7 @@ void ofconn_run(const struct pollfd *pfds, int n)
         case FD_NONE:
             break;
         case FD_PIN:
+            dp_packet_in_ack();
             drain_packet_ins();
             break;
         case FD_MGMT:

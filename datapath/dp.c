@@ -348,12 +348,16 @@ int dp_packet_in_fd(void)
     return dp.pin_fd;
 }
 
-unsigned dp_packet_in_drain(struct dp_packet_in **out, unsigned max)
+void dp_packet_in_ack(void)
 {
     uint64_t junk;
     if (read(dp.pin_fd, &junk, sizeof junk) < 0) {
         /* EAGAIN: nothing signalled; the rings may still hold packets. */
     }
+}
+
+unsigned dp_packet_in_drain(struct dp_packet_in **out, unsigned max)
+{
     unsigned n = 0;
     for (unsigned i = 0; i < dp.cfg.n_pmds && n < max; i++)
         n += rte_ring_sc_dequeue_burst(dp.pin_rings[i], (void **)out + n, max - n, NULL);

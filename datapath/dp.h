@@ -137,6 +137,10 @@ struct dp_packet_in {
 
 /* A descriptor that becomes readable when packet-ins wait (for the control loop's poll). */
 int dp_packet_in_fd(void);
+/* Clears the descriptor's readiness (one syscall): call it when poll() reported the fd, then
+ * drain. Draining alone (no syscall) is fine at any other time: a wake-up left pending only
+ * costs one spurious poll() return. */
+void dp_packet_in_ack(void);
 /* Takes up to `max` waiting packet-ins; the caller returns each with dp_packet_in_free(). */
 unsigned dp_packet_in_drain(struct dp_packet_in **out, unsigned max);
 void dp_packet_in_free(struct dp_packet_in *pin);
