@@ -1,7 +1,7 @@
 /* emc.h — the exact-match cache: per PMD, in front of every table's classifier.
  *
  * What?
- *   A direct-mapped cache from (bridge, table, full flow key) to the rule the table's
+ *   A two-way set-associative cache from (bridge, table, full flow key) to the rule the table's
  *   classifier chose for that key (or to "no rule"). A hit costs one hash of the key and one
  *   key comparison instead of a tuple-space search; on a miss the classifier answers and the
  *   entry is refilled. Entries cache whole keys, so each is only good for packets identical in
@@ -22,6 +22,7 @@
 #ifndef SLUICE_DATAPATH_EMC_H
 #define SLUICE_DATAPATH_EMC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -44,20 +45,41 @@ struct emc {
     struct emc_entry e[EMC_ENTRIES];
 };
 
-/* The rule table `table` of bridge `bridge_id` (whose flow table is `t`) gives for key `k`. */
+static inline bool emc_entry_is(const struct emc_entry *e, uint32_t hash, uint32_t bridge_id,
+                                uint8_t table, uint64_t version, const struct flow_key *k)
+{
+    return e->hash == hash && e->bridge_id == bridge_id && e->table == table &&
+           e->version == version && !memcmp(&e->key, k, sizeof *k);
+}
+
+/* The rule table `table` of bridge `bridge_id` (whose flow table is `t`) gives for key `k`.
+ * Two-way: a key may live in either of two slots (from two halves of its hash), so two hot
+ * keys that collide in one slot do not evict each other on every packet. */
 static inline struct rule *emc_lookup(struct emc *c, uint32_t bridge_id, uint8_t table,
                                       const struct flow_table *t, const struct flow_key *k)
 {
     uint64_t version = cls_version(t->cls);
     uint32_t hash = flow_key_hash(k, bridge_id * 64u + table);
-    struct emc_entry *e = &c->e[hash & (EMC_ENTRIES - 1)];
-    if (e->hash == hash && e->bridge_id == bridge_id && e->table == table &&
-        e->version == version && !memcmp(&e->key, k, sizeof *k)) {
+    struct emc_entry *e1 = &c->e[hash & (EMC_ENTRIES - 1)];
+    struct emc_entry *e2 = &c->e[(hash >> 16) & (EMC_ENTRIES - 1)];
+    if (emc_entry_is(e1, hash, bridge_id, table, version, k)) {
         __atomic_store_n(&c->hits, c->hits + 1, __ATOMIC_RELAXED);
-        return e->rule;
+        return e1->rule;
+    }
+    if (emc_entry_is(e2, hash, bridge_id, table, version, k)) {
+        __atomic_store_n(&c->hits, c->hits + 1, __ATOMIC_RELAXED);
+        return e2->rule;
     }
     __atomic_store_n(&c->misses, c->misses + 1, __ATOMIC_RELAXED);
     struct rule *r = cls_lookup(t->cls, k, version, NULL);
+    /* Replace an empty or stale slot if there is one, else alternate by a hash bit. */
+    struct emc_entry *e;
+    if (!e1->bridge_id || e1->version != version)
+        e = e1;
+    else if (!e2->bridge_id || e2->version != version)
+        e = e2;
+    else
+        e = (hash & (1u << 15)) ? e1 : e2;
     e->hash = hash;
     e->bridge_id = bridge_id;
     e->table = table;
