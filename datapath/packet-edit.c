@@ -294,6 +294,7 @@ bool pkt_push_vlan(struct rte_mbuf *m, struct flow_layout *lay, struct flow_key 
                    uint16_t tpid)
 {
     struct rte_ether_hdr *old = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+    uint16_t inner_type = old->ether_type; /* read before the MACs move over it */
     struct rte_ether_hdr *eh =
         (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(struct rte_vlan_hdr));
     if (!eh)
@@ -303,7 +304,7 @@ bool pkt_push_vlan(struct rte_mbuf *m, struct flow_layout *lay, struct flow_key 
     /* OpenFlow 1.3: the new tag copies the current outer VID and PCP, or is 0. */
     uint16_t tci = rte_be_to_cpu_16(key->vlan_tci) & (uint16_t)~FLOW_VLAN_PRESENT;
     vh->vlan_tci = rte_cpu_to_be_16(tci);
-    vh->eth_proto = eh->ether_type; /* the old EtherType (or TPID) now follows the tag */
+    vh->eth_proto = inner_type; /* the old EtherType (or TPID) now follows the tag */
     eh->ether_type = rte_cpu_to_be_16(tpid);
     key->vlan_inner_tci = key->vlan_tci;
     key->vlan_tci = rte_cpu_to_be_16(tci | FLOW_VLAN_PRESENT);
