@@ -702,6 +702,7 @@ static uint32_t process_rxq(struct pmd *pmd, const struct pmd_rxq *rxq)
 
     struct pipe_ctx c;
     ctx_init(&c, pmd, in->bridge, in, 0);
+    pmd->now_ns = coarse_ns(); /* per burst that brought packets: idle polls pay nothing */
     uint64_t rx_bytes = 0;
 
     for (uint16_t i = 0; i < n && i < 4; i++)
@@ -743,7 +744,6 @@ int pmd_main(void *arg)
         uint64_t t0 = rte_rdtsc();
         const struct pmd_poll_list *pl = __atomic_load_n(&pmd->poll, __ATOMIC_ACQUIRE);
         uint32_t got = 0;
-        pmd->now_ns = coarse_ns();
         if (pl)
             for (uint32_t i = 0; i < pl->n; i++)
                 got += process_rxq(pmd, &pl->q[i]);
