@@ -14,11 +14,10 @@ too, so it is the switch's cost per packet only while the switch is the bottlene
 generator found the vm1 ring full: "refused" well above 0).
 
 A run is "clean" when the switch's PMD thread and the generator each got at least
-CLEAN_PCT % (environment, default 85) of their CPU during the sending window. Even with
-nothing else running, a busy-polling thread here gets about 87-94% of its CPU in this
-accounting (kernel work and other tenants' sleeping daemons take the rest), so 85 is
-"nothing else competed"; a lower share means the run measured the scheduler. On a machine shared with other work,
-a contended run measures the scheduler rather than the switch: medians are given over all
+CLEAN_PCT % (environment, default 85) of their CPU during the sending window. With the
+machine to itself a busy-polling thread gets ~100% in this accounting; when sleeping daemons
+of other users wake often, 87-94% (seen here), hence 85 and not 95. A lower share
+means the run measured the scheduler rather than the switch: medians are given over all
 runs and over clean runs, and the ratios use clean medians where every system has some.
 A run the script redid because it was contended (--retry-contended) is listed, marked
 "retried", and left out of the medians: the last attempt of each run counts.

@@ -43,8 +43,8 @@
 #                        The benchmark shares the machine: this keeps other jobs' bursts out
 #                        of the runs without starving those jobs
 #   --retry-contended N  redo a run up to N times (default 2) when the switch PMD or the
-#                        generator got less than CLEAN_PCT % of its CPU (default 85; other
-#                        work took it: even alone, a polling thread gets ~87-94%); every
+#                        generator got less than CLEAN_PCT % of its CPU (default 85: other
+#                        work took it; alone, a polling thread gets ~100%); every
 #                        attempt is reported, the last one counts. Retries stop once they
 #                        have used RETRY_BUDGET seconds in all (default 1200)
 #   --perf DIR           also record a cpu-clock profile of the PMD's CPU during each run into
