@@ -237,21 +237,7 @@ char *ctl_out_flow_line_no_stats(const json_t *flow)
         fprintf(f, "idle_timeout=%lld, ", idle);
     if (hard)
         fprintf(f, "hard_timeout=%lld, ", hard);
-    long long priority = dpo_int(flow, "priority", 32768);
-    const char *match = dpo_str(flow, "match", "");
-    bool any = false;
-    if (priority != 32768) {
-        fprintf(f, "priority=%lld", priority);
-        any = true;
-    }
-    if (*match) {
-        fprintf(f, "%s%s", any ? "," : "", match);
-        any = true;
-    }
-    if (any)
-        fputc(' ', f);
-    const char *actions = dpo_str(flow, "actions", "");
-    fprintf(f, "actions=%s", *actions ? actions : "drop");
+    ctl_out_flow_rule(f, flow);
     if (fclose(f) != 0) {
         free(buf);
         return NULL;

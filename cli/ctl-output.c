@@ -299,6 +299,26 @@ static void put_duration(FILE *f, const json_t *v)
     fputc('s', f);
 }
 
+void ctl_out_flow_rule(FILE *f, const json_t *flow)
+{
+    /* The match, then a space unless the match printed nothing: ovs-ofctl's exact layout. */
+    long long priority = num_member(flow, "priority", OFP_DEFAULT_PRIORITY);
+    const char *match = str_member(flow, "match", "");
+    bool any = false;
+    if (priority != OFP_DEFAULT_PRIORITY) {
+        fprintf(f, "priority=%lld", priority);
+        any = true;
+    }
+    if (*match) {
+        fprintf(f, "%s%s", any ? "," : "", match);
+        any = true;
+    }
+    if (any)
+        fputc(' ', f);
+    const char *actions = str_member(flow, "actions", "");
+    fprintf(f, "actions=%s", *actions ? actions : "drop");
+}
+
 char *ctl_out_flow_line(const json_t *flow)
 {
     char *buf = NULL;
@@ -323,22 +343,7 @@ char *ctl_out_flow_line(const json_t *flow)
     if (hard)
         fprintf(f, "hard_timeout=%lld, ", hard);
 
-    /* The match, then a space unless the match printed nothing: ovs-ofctl's exact layout. */
-    long long priority = num_member(flow, "priority", OFP_DEFAULT_PRIORITY);
-    const char *match = str_member(flow, "match", "");
-    bool any = false;
-    if (priority != OFP_DEFAULT_PRIORITY) {
-        fprintf(f, "priority=%lld", priority);
-        any = true;
-    }
-    if (*match) {
-        fprintf(f, "%s%s", any ? "," : "", match);
-        any = true;
-    }
-    if (any)
-        fputc(' ', f);
-    const char *actions = str_member(flow, "actions", "");
-    fprintf(f, "actions=%s", *actions ? actions : "drop");
+    ctl_out_flow_rule(f, flow);
 
     if (fclose(f) != 0) {
         free(buf);

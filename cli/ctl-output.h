@@ -26,6 +26,9 @@ int ctl_out_dump_ports(FILE *out, const json_t *result, char *err, size_t errlen
 /* One dump-flows line (with its leading space, without newline) into a new string, or NULL
  * when out of memory. */
 char *ctl_out_flow_line(const json_t *flow);
+/* The part both dump-flows forms share: "priority=N,MATCH actions=ACTIONS" as ovs-ofctl
+ * lays it out (priority only when not 32768, "drop" for no actions). */
+void ctl_out_flow_rule(FILE *f, const json_t *flow);
 
 /* --json: the value pretty-printed (2-space indent, members in received order, doubles with
  * 15 significant digits so 1.234 stays 1.234), then a newline. */
