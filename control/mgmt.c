@@ -427,30 +427,32 @@ static int m_add_flows(void *aux, json_t *params, json_t **result, char *err, si
         return JSONRPC_INVALID_PARAMS;
     }
     size_t n = json_array_size(flows);
-    struct flow_spec *specs = malloc((n ? n : 1) * sizeof *specs);
-    if (!specs) {
-        snprintf(err, errlen, "out of memory for %zu flows", n);
+    /* One scratch spec (a few KiB), not one per flow: 100k flows would need hundreds of MiB.
+     * All or nothing: a first pass parses and validates every flow; only then does a second
+     * pass (parsing again, which is cheap) touch the tables. */
+    struct flow_spec *spec = malloc(sizeof *spec);
+    if (!spec) {
+        snprintf(err, errlen, "out of memory");
         return JSONRPC_FAILED;
     }
-    /* All or nothing: parse and validate every flow before touching a table. */
-    for (size_t i = 0; i < n && !rc; i++) {
-        json_t *f = json_array_get(flows, i);
-        char ferr[300];
-        if (!json_is_string(f)) {
-            snprintf(err, errlen, "flow %zu: must be a string", i + 1);
-            rc = JSONRPC_INVALID_PARAMS;
-        } else if ((rc = parse_flow(br, json_string_value(f), FLOW_PARSE_ADD, &specs[i], ferr,
-                                    sizeof ferr)) != 0) {
-            snprintf(err, errlen, "flow %zu: %s", i + 1, ferr);
+    for (int pass = 0; pass < 2 && !rc; pass++)
+        for (size_t i = 0; i < n && !rc; i++) {
+            json_t *f = json_array_get(flows, i);
+            char ferr[300];
+            struct ofp_err oe;
+            if (!json_is_string(f)) {
+                snprintf(err, errlen, "flow %zu: must be a string", i + 1);
+                rc = JSONRPC_INVALID_PARAMS;
+            } else if ((rc = parse_flow(br, json_string_value(f), FLOW_PARSE_ADD, spec, ferr,
+                                        sizeof ferr)) != 0) {
+                snprintf(err, errlen, "flow %zu: %s", i + 1, ferr);
+            } else if (pass == 1 &&
+                       ofproto_flow_mod(br, OFPROTO_ADD, spec, NULL, NULL, NULL, &oe) != 0) {
+                snprintf(err, errlen, "flow %zu: %s", i + 1, oe.msg);
+                rc = JSONRPC_INVALID_PARAMS;
+            }
         }
-    }
-    for (size_t i = 0; i < n && !rc; i++) {
-        struct ofp_err oe;
-        if (ofproto_flow_mod(br, OFPROTO_ADD, &specs[i], NULL, NULL, NULL, &oe) != 0) {
-            snprintf(err, errlen, "flow %zu: %s", i + 1, oe.msg);
-            rc = JSONRPC_INVALID_PARAMS;
-        }
-    }
+    free(spec);
     /* Publish what was applied even on a late failure, so the view matches the tables. */
     if (ofproto_commit(br) != 0 && !rc) {
         snprintf(err, errlen, "bridge %s: out of memory publishing flows", br->name);
@@ -458,7 +460,6 @@ static int m_add_flows(void *aux, json_t *params, json_t **result, char *err, si
     }
     if (!rc)
         *result = json_pack("{s:I}", "added", (json_int_t)n);
-    free(specs);
     return rc;
 }
 
