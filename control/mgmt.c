@@ -1,3 +1,4 @@
+#include "datapath/clock.h"
 #include "control/mgmt.h"
 
 #include <errno.h>
@@ -19,13 +20,6 @@
 #include "vm-ports/vhost.h"
 
 #define SLUICE_VERSION "0.1.0"
-
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* --- Params helpers ------------------------------------------------------------------ */
 
@@ -585,7 +579,7 @@ static int m_dump_flows(void *aux, json_t *params, json_t **result, char *err, s
     if (!rc) {
         d->br = br;
         d->flows = json_array();
-        d->now = mono_ns();
+        d->now = dp_now_ns();
         ofproto_for_each_rule(br, f, false, dump_one, d);
         *result = json_pack("{s:o}", "flows", d->flows);
     }

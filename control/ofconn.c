@@ -2,6 +2,7 @@
  * the asynchronous messages (PACKET_IN, FLOW_REMOVED, PORT_STATUS). See ofconn.h for the
  * contract and of-handler.h for the state shared with the request handlers. */
 #define _GNU_SOURCE /* accept4 */
+#include "datapath/clock.h"
 #include "control/ofconn.h"
 
 #include <arpa/inet.h>
@@ -69,9 +70,7 @@ static struct {
 
 uint64_t ofc_now_ns(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * OFC_NS_PER_S + (uint64_t)ts.tv_nsec;
+    return dp_now_ns();
 }
 
 /* Time since `since`, 0 when `since` is later than `now` (timestamps are taken at different

@@ -20,6 +20,7 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 
+#include "datapath/clock.h"
 #include "control/jsonrpc.h"
 #include "control/mgmt.h"
 #include "control/ofconn.h"
@@ -231,13 +232,6 @@ static int mkdir_p(const char *path)
     return 0;
 }
 
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 int main(int argc, char **argv)
 {
     struct options o = {.log_level = -1, .idle_sleep_us = DEFAULT_IDLE_SLEEP_US};
@@ -361,7 +355,7 @@ int main(int argc, char **argv)
     printf("sluiced: ready, management socket %s\n", sock);
     fflush(stdout);
 
-    uint64_t next_tick = mono_ns();
+    uint64_t next_tick = dp_now_ns();
     while (!exiting) {
         struct pollfd pfds[1024];
         /* Management clients with replies still queued are polled for POLLOUT too, so a large
@@ -369,7 +363,7 @@ int main(int argc, char **argv)
         int n = jsonrpc_server_pollfds(srv, pfds, 1024);
         int n_rpc = n;
         n += ofconn_pollfds(pfds + n, 1024 - n);
-        int k = poll(pfds, (nfds_t)n, ofconn_timeout_ms(mono_ns(), 100));
+        int k = poll(pfds, (nfds_t)n, ofconn_timeout_ms(dp_now_ns(), 100));
         if (k < 0 && errno != EINTR) {
             fprintf(stderr, "sluiced: poll: %s\n", strerror(errno));
             break;
@@ -379,7 +373,7 @@ int main(int argc, char **argv)
                 jsonrpc_server_run(srv, pfds[i].fd);
         if (k > 0)
             ofconn_run(pfds + n_rpc, n - n_rpc);
-        uint64_t now = mono_ns();
+        uint64_t now = dp_now_ns();
         ofconn_tick(now); /* OpenFlow timers, and flow expiry with FLOW_REMOVED */
         if (now >= next_tick) {
             dp_poll_links();

@@ -1,3 +1,4 @@
+#include "datapath/clock.h"
 #include "datapath/dp.h"
 
 #include <errno.h>
@@ -47,13 +48,6 @@ static struct {
     int pin_fd;                       /* eventfd: packet-ins wait */
     uint64_t pin_dropped;
 } dp = {.pin_fd = -1};
-
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 int dp_init(const struct dp_config *cfg, char *err, size_t errlen)
 {
@@ -243,7 +237,7 @@ int dp_bridge_add(const char *name, char *err, size_t errlen)
     br->id = ++dp.next_bridge_id;
     br->view = v;
     br->next_ofport = 1;
-    br->created_ns = mono_ns();
+    br->created_ns = dp_now_ns();
     dp.bridges[dp.n_bridges++] = br;
     SLOG(INFO, "bridge %s: created", name);
     return 0;
@@ -400,7 +394,7 @@ int dp_packet_out(struct dp_bridge *br, const void *data, uint32_t len, uint32_t
     struct flow_layout lay;
     flow_key_parse(data, len, in_port, &key, &lay);
     struct pmd *c = dp.control;
-    c->now_ns = mono_ns();
+    c->now_ns = dp_now_ns();
     c->trace = NULL;
     pmd_execute_actions(c, br, in, in_port, m, &key, &lay, actions, n_actions);
     pmd_flush(c);
@@ -419,7 +413,7 @@ int dp_trace_packet(struct dp_bridge *br, const void *data, uint32_t len, uint32
     flow_key_parse(data, len, in_port, &key, &lay);
     memset(tr, 0, sizeof *tr);
     struct pmd *c = dp.control;
-    c->now_ns = mono_ns();
+    c->now_ns = dp_now_ns();
     c->trace = tr;
     pmd_pipeline(c, br, in, in_port, m, &key, &lay, 0);
     c->trace = NULL;

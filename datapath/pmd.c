@@ -9,6 +9,7 @@
  * Trace: when pmd->trace is set (control thread only), the same code runs, records each
  * step and sends nothing: outputs are recorded and the packet reference dropped.
  */
+#include "datapath/clock.h"
 #include "datapath/pmd.h"
 
 #include <time.h>
@@ -39,13 +40,6 @@ enum { PIPELINE_MAX_DEPTH = 8 }; /* group-in-group nesting */
 struct dp_packet_in *dp_packet_in_alloc(void);
 void dp_packet_in_signal(void);
 void dp_packet_in_count_drop(void);
-
-static inline uint64_t coarse_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts); /* vDSO: no syscall */
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void trace_add(struct pmd *pmd, uint8_t kind, uint8_t table, uint32_t arg, int32_t arg2,
                       const struct rule *r, const struct dp_action *a, const char *note,
@@ -702,7 +696,7 @@ static uint32_t process_rxq(struct pmd *pmd, const struct pmd_rxq *rxq)
 
     struct pipe_ctx c;
     ctx_init(&c, pmd, in->bridge, in, 0);
-    pmd->now_ns = coarse_ns(); /* per burst that brought packets: idle polls pay nothing */
+    pmd->now_ns = dp_now_coarse_ns(); /* per burst that brought packets: idle polls pay nothing */
     uint64_t rx_bytes = 0;
 
     for (uint16_t i = 0; i < n && i < 4; i++)

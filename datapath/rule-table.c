@@ -18,6 +18,7 @@
  * control thread reads continuous stats; PMDs may still count hits on the old rule until the
  * next grace period, and those late hits are handed over after it (dead_rule.moved_*).
  */
+#include "datapath/clock.h"
 #include "datapath/rule-table.h"
 
 #include <errno.h>
@@ -48,13 +49,6 @@ struct rule_table {
 
     struct rule_snapshot *snap; /* __atomic: release store, acquire load */
 };
-
-static uint64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static struct rule_snapshot *snapshot_alloc(struct rule *const *rules, size_t n)
 {
@@ -108,7 +102,7 @@ struct rule *rule_create_full(const struct flow_match *match, uint16_t priority,
     r->match = *match;
     flow_match_normalize(&r->match);
     r->priority = priority;
-    r->created_ns = monotonic_ns();
+    r->created_ns = dp_now_ns();
     r->goto_table = RULE_NO_GOTO;
     r->n_actions = n_actions;
     if (n_actions)
