@@ -1,4 +1,3 @@
-#include "datapath/clock.h"
 #include "control/mgmt.h"
 
 #include <errno.h>
@@ -11,6 +10,7 @@
 #include <rte_ethdev.h>
 #include <rte_version.h>
 
+#include "datapath/clock.h"
 #include "control/mgmt-trace.h"
 #include "control/ofconn.h"
 #include "datapath/dp.h"

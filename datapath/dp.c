@@ -1,4 +1,3 @@
-#include "datapath/clock.h"
 #include "datapath/dp.h"
 
 #include <errno.h>
@@ -19,6 +18,7 @@
 
 #include <rte_ring.h>
 
+#include "datapath/clock.h"
 #include "datapath/emc.h"
 #include "datapath/group.h"
 #include "datapath/id-table.h"
