@@ -401,6 +401,9 @@ static void output_port_ex(struct pipe_ctx *c, struct rte_mbuf *m, uint32_t port
     tx_enqueue(pmd, out, m, depth);
 }
 
+static void pipeline(struct pipe_ctx *c, struct rte_mbuf *m, struct flow_key *key,
+                     struct flow_layout *lay, uint8_t table);
+
 /* Runs `acts` on `m`, whose reference it takes. Returns that reference (the packet as the
  * actions left it: a rewrite may have replaced a shared mbuf with a private copy) for the
  * pipeline to go on with, or NULL when the packet was dropped. */
@@ -415,6 +418,19 @@ static struct rte_mbuf *exec_actions(struct pipe_ctx *c, struct rte_mbuf *m,
         TRACE(DP_TRACE_ACTION, c->table, 0, 0, NULL, a, NULL, depth);
         switch (a->type) {
         case DP_ACT_OUTPUT: {
+            if (unlikely(a->port == DP_OFPORT_TABLE)) {
+                /* PACKET_OUT to TABLE (flows cannot name it: validation refuses it): the
+                 * packet, as the actions so far left it, goes through the pipeline. */
+                rte_pktmbuf_refcnt_update(m, 1);
+                struct flow_key k = *key;
+                struct flow_layout l = *lay;
+                uint8_t table = c->table;
+                const struct rule *rule = c->rule;
+                pipeline(c, m, &k, &l, 0);
+                c->table = table;
+                c->rule = rule;
+                break;
+            }
             /* The common case, one output at the end, hands our reference over: no
              * reference count traffic at all. */
             bool consumed = false;
@@ -670,14 +686,6 @@ void pmd_execute_actions(struct pmd *pmd, struct dp_bridge *br, struct dp_port *
 {
     struct pipe_ctx c;
     ctx_init(&c, pmd, br, in, in_ofport);
-    for (uint32_t i = 0; i < n; i++)
-        if (acts[i].type == DP_ACT_OUTPUT && acts[i].port == DP_OFPORT_TABLE) {
-            /* PACKET_OUT to TABLE: the packet goes through the pipeline from table 0. */
-            rte_pktmbuf_refcnt_update(m, 1);
-            struct flow_key k = *key;
-            struct flow_layout l = *lay;
-            pipeline(&c, m, &k, &l, 0);
-        }
     m = exec_actions(&c, m, key, lay, acts, n, 0, true);
     if (m)
         rte_pktmbuf_free(m);
