@@ -691,12 +691,26 @@ static int conn_send(struct conn *c, const uint8_t *data, size_t len)
     return 0;
 }
 
+/* --spin: wait for replies by reading without sleeping (a controller thread that is busy
+ * pushing rules), so that a round trip measures the switch, not the client's own wake-up. */
+static bool spin_wait;
+
 /* Waits for the barrier reply `xid`. */
 static int conn_wait_barrier(struct conn *c, uint32_t xid)
 {
+    uint64_t spin_deadline = spin_wait ? now_ns() + 60000000000ull : 0;
     while (c->barrier_seen != xid) {
         if (c->tx_off < c->tx.len && conn_send(c, NULL, 0) < 0)
             return -1;
+        if (spin_wait) {
+            if (conn_read(c) < 0)
+                return -1;
+            if (c->barrier_seen != xid && now_ns() > spin_deadline) {
+                fprintf(stderr, "flowmod-client: no BARRIER_REPLY (xid 0x%x) within 60 s\n", xid);
+                return -1;
+            }
+            continue;
+        }
         struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
         int r = poll(&pfd, 1, 60000);
         if (r == 0) {
@@ -721,11 +735,12 @@ static int cmp_u32(const void *a, const void *b)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: flowmod-client [--batch N] [--json] unix:PATH|tcp:IP:PORT FILE\n"
-               "       flowmod-client --echo N [--json] unix:PATH|tcp:IP:PORT\n"
+    fprintf(f, "usage: flowmod-client [--batch N] [--spin] [--json] unix:PATH|tcp:IP:PORT FILE\n"
+               "       flowmod-client --echo N [--spin] [--json] unix:PATH|tcp:IP:PORT\n"
                "  --batch N   a BARRIER_REQUEST after every N flow-mods, and wait for its reply\n"
                "              before sending more (default 1; 0 = all, then one barrier)\n"
                "  --echo N    N ECHO_REQUEST round trips instead of flow-mods\n"
+               "  --spin      wait for replies by non-blocking reads instead of sleeping in poll()\n"
                "  --json      print the result as one JSON object\n");
 }
 
@@ -735,13 +750,14 @@ int main(int argc, char **argv)
         {"batch", required_argument, NULL, 'b'},
         {"echo", required_argument, NULL, 'e'},
         {"json", no_argument, NULL, 'j'},
+        {"spin", no_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     unsigned long batch = 1, n_echo = 0;
     bool json = false;
     int opt;
-    while ((opt = getopt_long(argc, argv, "b:e:jh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "b:e:jsh", longopts, NULL)) != -1) {
         char *end;
         switch (opt) {
         case 'e':
@@ -763,6 +779,9 @@ int main(int argc, char **argv)
             break;
         case 'j':
             json = true;
+            break;
+        case 's':
+            spin_wait = true;
             break;
         case 'h':
             usage(stdout);

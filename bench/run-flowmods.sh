@@ -18,6 +18,13 @@
 #   echo     flowmod-client --echo N: N ECHO_REQUEST round trips, no flow-mod. The transport
 #            floor of the two per-rule modes: no switch confirms a flow-mod faster than it
 #            answers an echo.
+#   spin, echo-spin
+#            barrier and echo with flowmod-client --spin: the client waits for each reply by
+#            non-blocking reads instead of sleeping in poll() (a controller thread busy
+#            pushing rules). In the split placement a round trip then holds no wake-up of
+#            the client, only what the switch adds: its own wake-up (if it sleeps) and its
+#            work. Meaningless in the same placement (the spinning client takes the CPU
+#            the switch needs), so run it with --placements split.
 # Placements:
 #   same     the client on the CPU of the switch's control thread (CTRL_CPU): a round trip
 #            is two context switches on one CPU, no cross-CPU wakeup.
@@ -53,7 +60,8 @@
 # Usage: bench/run-flowmods.sh [options]        (as root; builds nothing)
 #   --rules N          rules in the generated file (default 100000)
 #   --rounds N         rounds (default 3)
-#   --modes LIST       any of ofctl barrier batched echo (default all four)
+#   --modes LIST       any of ofctl barrier batched echo spin echo-spin (default: the first
+#                      four)
 #   --placements LIST  any of same split (default both)
 #   --systems LIST     any of sluice ovs (default both)
 #   --flows FILE       use this file instead of generating one (rules = its flow count; the
@@ -67,7 +75,8 @@
 #                      diagnosis only, not for published medians)
 #   --keep             keep the work directory (logs, flow file) and print its path
 # Environment: SLUICE_BUILD (default <repo>/build: sluiced, sluicectl, flowmod-client),
-#   CTRL_CPU (0), OTHER_CPU (1), QUIET_MAX_WAIT (60).
+#   CTRL_CPU (0), OTHER_CPU (1), QUIET_MAX_WAIT (60), SLUICED_ARGS (extra sluiced options,
+#   e.g. "--ctl-busy-poll-us 0" to measure without the control thread's busy-polling).
 # Exit: 0 every run completed and installed every rule, 1 a run failed, 2 usage or missing
 #   prerequisite.
 
@@ -125,7 +134,7 @@ done
 [ "$N_RULES" -le 16777216 ] || die_usage "--rules: at most 16777216 (unique addresses)"
 [[ "$QUIET_PCT" =~ ^[0-9]+$ ]] || die_usage "--wait-quiet '$QUIET_PCT': expected a percentage"
 for m in $MODES; do
-    case "$m" in ofctl | barrier | batched | echo) ;; *) die_usage "--modes: unknown mode '$m'" ;; esac
+    case "$m" in ofctl | barrier | batched | echo | spin | echo-spin) ;; *) die_usage "--modes: unknown mode '$m'" ;; esac
 done
 for p in $PLACEMENTS; do
     case "$p" in same | split) ;; *) die_usage "--placements: unknown placement '$p'" ;; esac
@@ -233,8 +242,9 @@ start_sluice() {
     local pmd="$1"
     rm -rf "$SL_DIR"
     mkdir -p "$SL_DIR"
+    # shellcheck disable=SC2206 # SLUICED_ARGS is a list of options, split on purpose
     SL_CMD=("$SLUICED" --run-dir "$SL_DIR" --main-core "$CTRL_CPU" --pmd-cores "$pmd"
-        --log-level warning -- --no-pci --in-memory --file-prefix "$EAL_PREFIX" -m 256)
+        --log-level warning ${SLUICED_ARGS:-} -- --no-pci --in-memory --file-prefix "$EAL_PREFIX" -m 256)
     "${SL_CMD[@]}" >>"$WORK/sluiced.log" 2>&1 &
     SL_PID=$!
     PIDS+=("$SL_PID")
@@ -348,7 +358,7 @@ run_one() {
     if [ "$sys" = sluice ]; then sock="$SL_SOCK" pid="$SL_PID"; else sock="$OVS_SOCK" pid="$OVS_PID"; fi
     if [ "$place" = same ]; then cpu="$CTRL_CPU"; else cpu="$OTHER_CPU"; fi
     local expect="$N_RULES" before
-    [ "$mode" = echo ] && expect=0
+    [[ "$mode" = echo* ]] && expect=0
     "${OFCTL[@]}" del-flows "unix:$sock" || { log "$name: del-flows failed"; FAILED=1; return; }
     before=$(flow_count "$sock")
     if [ "$before" != 0 ]; then
@@ -363,6 +373,8 @@ run_one() {
     barrier) cmd=(taskset -c "$cpu" "$FMCLIENT" --json --batch 1 "unix:$sock" "$FLOWS") ;;
     batched) cmd=(taskset -c "$cpu" "$FMCLIENT" --json --batch 0 "unix:$sock" "$FLOWS") ;;
     echo) cmd=(taskset -c "$cpu" "$FMCLIENT" --json --echo "$N_RULES" "unix:$sock") ;;
+    spin) cmd=(taskset -c "$cpu" "$FMCLIENT" --json --spin --batch 1 "unix:$sock" "$FLOWS") ;;
+    echo-spin) cmd=(taskset -c "$cpu" "$FMCLIENT" --json --spin --echo "$N_RULES" "unix:$sock") ;;
     esac
     if [[ "$CMDS_SHOWN" != *"|$place-$sys-$mode|"* ]]; then
         CMDS_SHOWN+="|$place-$sys-$mode|"
@@ -517,7 +529,7 @@ if [ -n "$RESULTS" ]; then
         head -4 "$FLOWS"
         echo '```'
         echo
-        echo "Modes: ofctl = \`ovs-ofctl add-flows\` (which waits for a BARRIER_REPLY after every FLOW_MOD: flow-mod and barrier in two writes; timed start to exit, its parsing included); barrier = bench/flowmod-client --batch 1 (FLOW_MOD + BARRIER_REQUEST in one write, wait for the reply, next); batched = flowmod-client --batch 0 (pre-encoded, all, then one barrier); echo = flowmod-client --echo $N_RULES (ECHO round trips: the floor of the per-rule modes). \"ctrl us/op\" = CPU time of the switch's control thread (sluiced main thread / ovs-vswitchd main thread) during the run per operation. Every flow-mod run was checked to leave exactly $N_RULES flows (dump-aggregate) in a table emptied before it."
+        echo "Modes: ofctl = \`ovs-ofctl add-flows\` (which waits for a BARRIER_REPLY after every FLOW_MOD: flow-mod and barrier in two writes; timed start to exit, its parsing included); barrier = bench/flowmod-client --batch 1 (FLOW_MOD + BARRIER_REQUEST in one write, wait for the reply, next); batched = flowmod-client --batch 0 (pre-encoded, all, then one barrier); echo = flowmod-client --echo $N_RULES (ECHO round trips: the floor of the per-rule modes); spin / echo-spin = barrier / echo with flowmod-client --spin (the client waits for replies by non-blocking reads, not in poll(): no client wake-up in a round trip). \"ctrl us/op\" = CPU time of the switch's control thread (sluiced main thread / ovs-vswitchd main thread) during the run per operation. Every flow-mod run was checked to leave exactly $N_RULES flows (dump-aggregate) in a table emptied before it."
         echo
         echo "Commands:"
         echo

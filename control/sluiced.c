@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@
 
 #define DEFAULT_RUN_DIR "/run/sluice"
 #define DEFAULT_IDLE_SLEEP_US 200
+#define DEFAULT_CTL_BUSY_POLL_US 200
 #define MAX_EAL_ARGS 128
 
 static volatile sig_atomic_t exiting;
@@ -50,10 +52,12 @@ static void usage(FILE *f)
             "  --log-level LEVEL       emerg|alert|crit|err|warning|notice|info|debug\n"
             "  --pmd-idle-sleep-us N   longest sleep of an idle PMD (default %d; 0 = busy-poll)\n"
             "  --mbufs N               packet buffers in the pool (default 32768)\n"
+            "  --ctl-busy-poll-us N    after control-socket activity, poll the sockets without\n"
+            "                          sleeping for up to N us (default %d; 0 = always sleep)\n"
             "  --version, --help\n"
             "EAL arguments after '--' are passed to DPDK; unless given there, sluiced adds\n"
             "--lcores (from --main-core/--pmd-cores), --in-memory and -m 512.\n",
-            DEFAULT_RUN_DIR, DEFAULT_IDLE_SLEEP_US);
+            DEFAULT_RUN_DIR, DEFAULT_IDLE_SLEEP_US, DEFAULT_CTL_BUSY_POLL_US);
 }
 
 struct options {
@@ -65,6 +69,7 @@ struct options {
     int log_level;
     uint32_t idle_sleep_us;
     uint32_t n_mbufs;
+    uint32_t ctl_busy_poll_us;
 };
 
 static int parse_uint(const char *what, const char *s, unsigned long max, unsigned long *out)
@@ -146,6 +151,7 @@ static int parse_options(int argc, char **argv, struct options *o, int *eal_inde
         {"log-level", required_argument, NULL, 'l'},
         {"pmd-idle-sleep-us", required_argument, NULL, 's'},
         {"mbufs", required_argument, NULL, 'b'},
+        {"ctl-busy-poll-us", required_argument, NULL, 'P'},
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -191,6 +197,11 @@ static int parse_options(int argc, char **argv, struct options *o, int *eal_inde
             }
             o->n_mbufs = (uint32_t)v;
             break;
+        case 'P':
+            if (parse_uint("--ctl-busy-poll-us", optarg, 100000, &v))
+                return -1;
+            o->ctl_busy_poll_us = (uint32_t)v;
+            break;
         case 'V':
             printf("sluiced 0.1.0\n");
             exit(0);
@@ -216,6 +227,24 @@ static int parse_options(int argc, char **argv, struct options *o, int *eal_inde
     return 0;
 }
 
+/* poll() for the control thread. Until `spin_until` (set after any activity) it does not
+ * sleep: it checks the sockets with a zero timeout and yields the CPU in between. A controller
+ * that waits for each reply (a barrier per flow-mod) then finds the thread awake: its request
+ * costs no wake-up, which on a virtual machine is an inter-processor interrupt and tens of
+ * microseconds when the client runs on another CPU. sched_yield() lets a client that shares
+ * this CPU run at once. The cost is CPU time for at most --ctl-busy-poll-us after the last
+ * event; an idle daemon sleeps as before. */
+static int poll_control(struct pollfd *pfds, nfds_t n, int timeout_ms, uint64_t spin_until)
+{
+    while (!exiting && dp_now_ns() < spin_until) {
+        int k = poll(pfds, n, 0);
+        if (k != 0)
+            return k;
+        sched_yield();
+    }
+    return poll(pfds, n, timeout_ms);
+}
+
 static int mkdir_p(const char *path)
 {
     char buf[512];
@@ -234,7 +263,9 @@ static int mkdir_p(const char *path)
 
 int main(int argc, char **argv)
 {
-    struct options o = {.log_level = -1, .idle_sleep_us = DEFAULT_IDLE_SLEEP_US};
+    struct options o = {.log_level = -1,
+                        .idle_sleep_us = DEFAULT_IDLE_SLEEP_US,
+                        .ctl_busy_poll_us = DEFAULT_CTL_BUSY_POLL_US};
     int eal_index;
     if (parse_options(argc, argv, &o, &eal_index))
         return 2;
@@ -356,6 +387,7 @@ int main(int argc, char **argv)
     fflush(stdout);
 
     uint64_t next_tick = dp_now_ns();
+    uint64_t spin_until = 0; /* busy-poll the sockets until then (after activity) */
     while (!exiting) {
         struct pollfd pfds[1024];
         /* Management clients with replies still queued are polled for POLLOUT too, so a large
@@ -363,7 +395,7 @@ int main(int argc, char **argv)
         int n = jsonrpc_server_pollfds(srv, pfds, 1024);
         int n_rpc = n;
         n += ofconn_pollfds(pfds + n, 1024 - n);
-        int k = poll(pfds, (nfds_t)n, ofconn_timeout_ms(dp_now_ns(), 100));
+        int k = poll_control(pfds, (nfds_t)n, ofconn_timeout_ms(dp_now_ns(), 100), spin_until);
         if (k < 0 && errno != EINTR) {
             fprintf(stderr, "sluiced: poll: %s\n", strerror(errno));
             break;
@@ -374,6 +406,8 @@ int main(int argc, char **argv)
         if (k > 0)
             ofconn_run(pfds + n_rpc, n - n_rpc);
         uint64_t now = dp_now_ns();
+        if (k > 0)
+            spin_until = now + (uint64_t)o.ctl_busy_poll_us * 1000u;
         ofconn_tick(now); /* OpenFlow timers, and flow expiry with FLOW_REMOVED */
         if (now >= next_tick) {
             dp_poll_links();

@@ -68,6 +68,8 @@ expect_exit "run dir without a daemon" 3 "/nonexistent-sluice|connect" \
 expect_fail "sluiced --pmd-cores abc" "pmd-cores" "$SLUICED" --pmd-cores abc
 expect_fail "sluiced --bogus" "bogus|unrecognized|unknown" "$SLUICED" --bogus
 expect_fail "sluiced --log-level loud" "log-level" "$SLUICED" --log-level loud
+expect_fail "sluiced --ctl-busy-poll-us -5" "ctl-busy-poll-us" "$SLUICED" --ctl-busy-poll-us -5
+expect_fail "sluiced --ctl-busy-poll-us 1e9" "ctl-busy-poll-us" "$SLUICED" --ctl-busy-poll-us 1000000000
 it_prefix d2
 expect_fail "a second sluiced on the same run dir" "sluiced.ctl.*(in use|running|already)" \
     timeout 60 "$SLUICED" --run-dir "$RUN_DIR" --pmd-cores "$(($(nproc) - 1))" \
