@@ -358,6 +358,7 @@ static int parse_uint(struct parser *p, const char *tok, const char *what, const
                       uint64_t max, uint64_t *out)
 {
     uint64_t v;
+    *out = 0; /* defined on every path (gcc -O3 cannot tell that callers check r first) */
     int r = parse_u64(s, &v);
     if (r == -EINVAL)
         return fail(p, "%s: invalid %s \"%s\" (expected a decimal or 0x-hex number)", tok, what, s);
@@ -1360,7 +1361,7 @@ static int parse_action_list(struct parser *p, const char *text, size_t len, str
 static int enter_stage(struct parser *p, const char *tok, struct act_state *st,
                        enum instr_stage stage)
 {
-    if ((int)stage < st->stage)
+    if ((int)stage < st->stage && st->stage < ST_N_STAGES)
         return fail(p, "%s: invalid instruction ordering: %s must appear before %s", tok,
                     stage_names[stage], stage_names[st->stage]);
     if (stage != ST_APPLY && st->seen[stage])

@@ -321,6 +321,7 @@ int ofp_msg_length(const void *data, size_t avail, struct ofp_err *err)
 int ofp_decode_header(const void *data, size_t len, struct ofp_header *h, struct ofp_err *err)
 {
     const uint8_t *p = data;
+    *h = (struct ofp_header){0};
     if (len < OFP_HEADER_LEN)
         return ofp_fail(err, OFPET_BAD_REQUEST, OFPBRC_BAD_LEN,
                         "message: %zu bytes, shorter than the 8-byte header", len);
