@@ -152,6 +152,7 @@ struct cls_vec_entry {
 };
 
 struct cls_vec {
+    struct cls_union u; /* of the subtables' masks, computed before publication */
     uint32_t n;
     struct cls_vec_entry e[];
 };
@@ -473,9 +474,38 @@ static inline uint32_t vec_prio(const struct cls_vec *v, uint32_t i)
 static struct cls_vec *vec_alloc(uint32_t n)
 {
     struct cls_vec *v = malloc(sizeof *v + (size_t)n * sizeof v->e[0]);
-    if (v)
+    if (v) {
         v->n = n;
+        v->u = (struct cls_union){.gen = 0};
+    }
     return v;
+}
+
+/* Fills v->u from its subtables' masks, with a fresh generation number. */
+static void vec_compute_union(struct cls_vec *v)
+{
+    static uint64_t next_gen; /* writers of different classifiers may run on different threads */
+    uint64_t words[FLOW_KEY_WORDS] = {0};
+    for (uint32_t i = 0; i < v->n; i++) {
+        const struct cls_subtable *st = v->e[i].subtable;
+        for (uint32_t w = 0; w < st->n_words; w++)
+            words[st->word_idx[w]] |= st->mask_words[w];
+    }
+    struct cls_union *u = &v->u;
+    u->gen = __atomic_add_fetch(&next_gen, 1, __ATOMIC_RELAXED);
+    u->n_words = 0;
+    u->packet_words = false;
+    for (uint32_t w = 0; w < FLOW_KEY_WORDS; w++)
+        if (words[w]) {
+            u->word_idx[u->n_words] = (uint8_t)w;
+            u->mask_words[u->n_words++] = words[w];
+            u->packet_words |= w >= FLOW_KEY_META_WORDS;
+        }
+}
+
+const struct cls_union *cls_union(const struct classifier *cls)
+{
+    return &__atomic_load_n(&cls->vec, __ATOMIC_ACQUIRE)->u;
 }
 
 /* Stable insertion sort, priority descending: at most a few entries are out of place. */
@@ -514,6 +544,7 @@ static void vec_publish(struct classifier *cls, struct cls_vec *v)
 {
     for (uint32_t i = 0; i < v->n; i++)
         v->e[i].subtable->vec_idx = i;
+    vec_compute_union(v);
     struct cls_vec *old = cls->vec;
     __atomic_store_n(&cls->vec, v, __ATOMIC_RELEASE);
     retire(cls, CLS_RETIRE_MEMORY, old);
@@ -536,6 +567,8 @@ struct classifier *cls_create(cls_free_rule_fn *free_rule, void *aux)
         return NULL;
     memset(cls, 0, size);
     cls->vec = vec_alloc(0);
+    if (cls->vec)
+        vec_compute_union(cls->vec);
     cls->map = calloc(CLS_MAP_MIN_BUCKETS, sizeof cls->map[0]);
     if (!cls->vec || !cls->map) {
         free(cls->vec);

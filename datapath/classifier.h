@@ -167,6 +167,24 @@ struct rule *cls_find_exact(const struct classifier *cls, const struct flow_matc
 struct rule *cls_lookup(const struct classifier *cls, const struct flow_key *key, uint64_t version,
                         struct flow_key *wildcards);
 
+/* The union of the masks of every subtable a reader can visit now: whatever rule a lookup
+ * returns, at any version the reader may use, depends only on the key bits set here. So
+ * (key & mask, restricted to these words) identifies the answer exactly — what the
+ * exact-match cache (datapath/emc.h) keys on — and a table whose union touches no packet
+ * word (only FLOW_KEY_META_WORDS) is decided without parsing the packet.
+ * `gen` is unique to this union object (never reused, across classifiers), so a cache can
+ * tell whether an entry was keyed with the same word list.
+ * Readers: valid until their next quiescent state; the writer replaces it (never changes it
+ * in place) whenever subtables come or go. */
+struct cls_union {
+    uint64_t gen;
+    uint32_t n_words;                    /* words the union touches */
+    bool packet_words;                   /* any of them beyond FLOW_KEY_META_WORDS */
+    uint8_t word_idx[FLOW_KEY_WORDS];    /* their indexes, ascending */
+    uint64_t mask_words[FLOW_KEY_WORDS]; /* mask word word_idx[i] in [i] */
+};
+const struct cls_union *cls_union(const struct classifier *cls);
+
 /* When cls_reclaim_pending(): waits for one grace period, frees everything retired before
  * it, then unlinks the rules whose removal version is published (they, and any structure
  * this replaces, are freed by the next call: call again while pending, e.g. on a timer),

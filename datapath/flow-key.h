@@ -102,6 +102,11 @@ struct flow_key {
 };
 
 #define FLOW_KEY_WORDS (sizeof(struct flow_key) / sizeof(uint64_t))
+/* Words 0-3 (in_port, recirc_id, metadata, tunnel) come from the pipeline, not the packet:
+ * a lookup that needs only these needs no parsing. */
+#define FLOW_KEY_META_WORDS 4
+_Static_assert(offsetof(struct flow_key, eth_dst) == FLOW_KEY_META_WORDS * sizeof(uint64_t),
+               "the packet's fields start right after the metadata words");
 _Static_assert(sizeof(struct flow_key) % sizeof(uint64_t) == 0, "flow_key must be whole words");
 
 /* Where each layer starts in the packet, for actions that rewrite headers.

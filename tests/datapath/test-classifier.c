@@ -39,6 +39,7 @@
 #include <rte_errno.h>
 
 #include "datapath/classifier.h"
+#include "datapath/flow-field.h"
 #include "datapath/rcu.h"
 #include "datapath/rule-table.h"
 
@@ -573,6 +574,60 @@ static void test_subtable_disappears(void **state)
     assert_int_equal(g_rules_freed, g_rules_created);
 }
 
+/* The mask union: what a cache keys on and what decides whether a packet must be parsed. */
+static void test_union(void **state)
+{
+    (void)state;
+    struct classifier *cls = new_cls();
+    const struct cls_union *u = cls_union(cls);
+    assert_int_equal(u->n_words, 0);
+    assert_false(u->packet_words);
+    uint64_t gen0 = u->gen;
+
+    struct flow_match mp, md;
+    memset(&mp, 0, sizeof mp);
+    flow_match_set_field(&mp, &flow_fields[FF_IN_PORT], 3, 0xffffffffu);
+    memset(&md, 0, sizeof md);
+    flow_match_set_field(&md, &flow_fields[FF_IN_PORT], 3, 0xffffffffu);
+    flow_match_set_field(&md, &flow_fields[FF_ETH_TYPE], 0x0800, 0xffff);
+    flow_match_set_field(&md, &flow_fields[FF_IPV4_DST], 0x0a000000, 0xff000000);
+    struct rule *a = make_rule(&mp, 10, 1), *b = make_rule(&md, 20, 2);
+
+    assert_int_equal(cls_insert(cls, a, 1), 0);
+    assert_int_equal(cls_publish(cls, 1), 0);
+    u = cls_union(cls);
+    assert_int_not_equal(u->gen, gen0);
+    assert_int_equal(u->n_words, 1); /* in_port only: decided without parsing */
+    assert_int_equal(u->word_idx[0], offsetof(struct flow_key, in_port) / 8);
+    assert_false(u->packet_words);
+    uint64_t gen1 = u->gen;
+
+    /* A new mask joins the union before its rule's version is published. */
+    assert_int_equal(cls_insert(cls, b, 2), 0);
+    u = cls_union(cls);
+    assert_int_not_equal(u->gen, gen1);
+    assert_true(u->packet_words);
+    struct flow_key full = key_zero();
+    for (uint32_t w = 0; w < u->n_words; w++)
+        memcpy((uint8_t *)&full + u->word_idx[w] * 8, &u->mask_words[w], 8);
+    assert_int_equal(full.in_port, 0xffffffffu);
+    assert_int_equal(full.eth_type, 0xffff);
+    assert_int_equal(full.nw_dst, __builtin_bswap32(0xff000000));
+    assert_int_equal(full.nw_src, 0);
+    assert_int_equal(cls_publish(cls, 2), 0);
+
+    /* It leaves only once no reader can see the rule (reclaimed), not at removal. */
+    assert_int_equal(cls_remove(cls, b, 3), 0);
+    assert_int_equal(cls_publish(cls, 3), 0);
+    assert_true(cls_union(cls)->packet_words);
+    assert_int_equal(cls_reclaim(cls), 0);
+    u = cls_union(cls);
+    assert_false(u->packet_words);
+    assert_int_equal(u->n_words, 1);
+    cls_destroy(cls);
+    assert_int_equal(g_rules_freed, g_rules_created);
+}
+
 /* Pruning: a hit in a high-priority subtable ends the search, and the wildcards name only
  * the subtables visited. */
 static void test_pruning_and_wildcards(void **state)
@@ -917,6 +972,14 @@ static void check_lookups(struct model *md, int n_keys)
         struct rule *c = cls_lookup(md->cls, &k, md->version, &wc);
         struct rule *r = rule_snapshot_lookup(snap, &k);
         md->n_lookups++;
+        /* The mask union covers every bit any decision depends on. */
+        const struct cls_union *u = cls_union(md->cls);
+        const uint64_t *wcw = (const uint64_t *)&wc;
+        uint64_t covered[FLOW_KEY_WORDS] = {0};
+        for (uint32_t w = 0; w < u->n_words; w++)
+            covered[u->word_idx[w]] = u->mask_words[w];
+        for (size_t w = 0; w < FLOW_KEY_WORDS; w++)
+            assert_int_equal(wcw[w] & ~covered[w], 0);
         if (!r) {
             assert_null(c);
             continue;
@@ -1229,6 +1292,7 @@ int main(void)
         cmocka_unit_test_setup(test_duplicate_match_priority, reset_counters),
         cmocka_unit_test_setup(test_same_match_priorities, reset_counters),
         cmocka_unit_test_setup(test_subtable_disappears, reset_counters),
+        cmocka_unit_test_setup(test_union, reset_counters),
         cmocka_unit_test_setup(test_pruning_and_wildcards, reset_counters),
         cmocka_unit_test_setup(test_growth_and_shrink, reset_counters),
         cmocka_unit_test_setup(test_differential_small_batches, reset_counters),

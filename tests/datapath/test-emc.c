@@ -119,6 +119,14 @@ static void test_round_robin_fits(void **state)
     struct flow_table *t = flow_table_create();
     struct emc *c = calloc(1, sizeof *c);
     assert_int_equal(flow_table_insert(t, rule_in_port(1, 10), false), 0);
+    /* A second mask (nw_dst, tp_src) widens the union: every flow is its own entry. */
+    struct flow_match m;
+    memset(&m, 0, sizeof m);
+    flow_match_set_field(&m, &flow_fields[FF_ETH_TYPE], 0x0800, 0xffff);
+    flow_match_set_field(&m, &flow_fields[FF_IP_PROTO], 6, 0xff);
+    flow_match_set_field(&m, &flow_fields[FF_IPV4_DST], 0x01020304, 0xffffffffu);
+    flow_match_set_field(&m, &flow_fields[FF_TCP_SRC], 9, 0xffff);
+    assert_int_equal(flow_table_insert(t, rule_create(&m, 5, NULL, 0), false), 0);
     assert_int_equal(flow_table_publish(t), 0);
     for (int pass = 0; pass < 3; pass++)
         for (uint32_t f = 0; f < 1000; f++) {
@@ -132,6 +140,51 @@ static void test_round_robin_fits(void **state)
     free(c);
 }
 
+/* Entries are keyed by the table's mask union: with only in_port rules, packets that differ
+ * elsewhere share one entry; once a rule also looks at nw_dst, they no longer do. */
+static void test_keyed_by_union(void **state)
+{
+    (void)state;
+    struct flow_table *t = flow_table_create();
+    struct emc *c = calloc(1, sizeof *c);
+    struct rule *port = rule_in_port(1, 10);
+    assert_int_equal(flow_table_insert(t, port, false), 0);
+    assert_int_equal(flow_table_publish(t), 0);
+    for (uint32_t f = 0; f < 100; f++) {
+        struct flow_key k = key_for_port(1, 0x0a000000 + f);
+        assert_ptr_equal(emc_lookup(c, 1, 0, t, &k), port);
+    }
+    assert_int_equal(c->misses, 1);
+    assert_int_equal(c->hits, 99);
+
+    struct flow_match m;
+    memset(&m, 0, sizeof m);
+    flow_match_set_field(&m, &flow_fields[FF_ETH_TYPE], 0x0800, 0xffff);
+    flow_match_set_field(&m, &flow_fields[FF_IPV4_DST], 0x0a000007, 0xffffffffu);
+    struct rule *host = rule_create(&m, 20, NULL, 0);
+    assert_int_equal(flow_table_insert(t, host, false), 0);
+    assert_int_equal(flow_table_publish(t), 0);
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t f = 0; f < 100; f++) {
+            struct flow_key k = key_for_port(1, 0x0a000000 + f);
+            assert_ptr_equal(emc_lookup(c, 1, 0, t, &k), f == 7 ? host : port);
+        }
+    assert_int_equal(c->misses, 1 + 100);
+
+    /* The mask leaves the union once its rule is gone and reclaimed: one entry again. */
+    assert_int_equal(flow_table_remove(t, host), 0);
+    assert_int_equal(flow_table_publish(t), 0);
+    assert_int_equal(flow_table_publish(t), 0); /* reclaims */
+    uint64_t misses = c->misses;
+    for (uint32_t f = 0; f < 100; f++) {
+        struct flow_key k = key_for_port(1, 0x0a000000 + f);
+        assert_ptr_equal(emc_lookup(c, 1, 0, t, &k), port);
+    }
+    assert_int_equal(c->misses, misses + 1);
+    flow_table_destroy(t);
+    free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -139,6 +192,7 @@ int main(void)
         cmocka_unit_test(test_change_invalidates),
         cmocka_unit_test(test_agrees_with_classifier),
         cmocka_unit_test(test_round_robin_fits),
+        cmocka_unit_test(test_keyed_by_union),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
