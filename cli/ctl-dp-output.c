@@ -114,6 +114,21 @@ int ctl_out_trace(FILE *out, const json_t *result, char *err, size_t errlen)
         } else if (!strcmp(kind, "goto")) {
             dpo_indent(out, 0, true);
             fprintf(out, "-> continuing in table %lld\n", dpo_int(s, "table", 0));
+        } else if (!strcmp(kind, "normal")) {
+            /* The L2 learning switch's decision, as ovs-appctl ofproto/trace words it. */
+            dpo_indent(out, depth, true);
+            const char *decision = dpo_str(s, "decision", "?");
+            fprintf(out, "-> NORMAL%s, vlan %lld: ",
+                    json_is_true(json_object_get(s, "fail_open")) ? " (fail-open)" : "",
+                    dpo_int(s, "vlan", 0));
+            if (!strcmp(decision, "forward"))
+                fprintf(out, "destination learned on %s, forwarding there\n",
+                        dpo_str(s, "port", "?"));
+            else if (!strcmp(decision, "drop"))
+                fprintf(out, "destination learned on the ingress port %s, dropping\n",
+                        dpo_str(s, "port", "?"));
+            else
+                fputs("destination unknown or multicast, flooding\n", out);
         } else if (!strcmp(kind, "action_set")) {
             dpo_indent(out, 0, true);
             fprintf(out, "-> executing the action set (%lld action%s)\n",

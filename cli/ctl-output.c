@@ -193,14 +193,26 @@ int ctl_out_version(FILE *out, const json_t *result, char *err, size_t errlen)
 /* show                                                                                      */
 
 static const char *const show_port_keys[] = {
-    "ofport", "type", "devargs", "path", "link", "mtu", "mac", "n_rxq", "n_txq", "pmd", NULL,
+    "type", "devargs", "path", "link", "mtu", "mac", "n_rxq", "n_txq", "pmd", NULL,
 };
+
+/* An OpenFlow port number as ovs-ofctl prints it: the bridge's LOCAL port by name. */
+static char *ofport_text(const json_t *ofport)
+{
+    if (json_is_integer(ofport) && json_integer_value(ofport) == 0xfffffffeLL)
+        return strdup("LOCAL");
+    return ofport ? ctl_out_value(ofport) : NULL;
+}
 
 static void show_port(FILE *out, const json_t *port)
 {
     fprintf(out, "    Port %s\n", str_member(port, "name", "(unnamed)"));
     if (!json_is_object(port))
         return;
+    char *ofport = ofport_text(json_object_get(port, "ofport"));
+    if (ofport)
+        fprintf(out, "        ofport: %s\n", ofport);
+    free(ofport);
     put_members(out, port, show_port_keys, "        ");
     static const char *const skip[] = {
         "name", "ofport", "type", "devargs", "path", "link", "mtu", "mac", "n_rxq", "n_txq",
@@ -469,8 +481,7 @@ int ctl_out_dump_ports(FILE *out, const json_t *result, char *err, size_t errlen
         const json_t *pdrops = json_object_get(port, "drops");
         table_add_row(counters);
         table_add_cell(counters, "%s", name);
-        const json_t *ofport = json_object_get(port, "ofport");
-        char *text = ofport ? ctl_out_value(ofport) : NULL;
+        char *text = ofport_text(json_object_get(port, "ofport"));
         table_add_cell(counters, "%s", text ? text : "");
         free(text);
         for (const char *const *c = port_counters; *c; c++)

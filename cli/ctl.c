@@ -127,6 +127,51 @@ static int build_add_port(struct ctl_context *ctx, json_t **params, char *err, s
     return CTL_EXIT_OK;
 }
 
+/* add-br BR [local=tap|none]: the daemon checks the value; only the key is checked here. */
+static int build_add_br(struct ctl_context *ctx, json_t **params, char *err, size_t errlen)
+{
+    const struct ctl_invocation *inv = ctx->inv;
+    if (inv->n_args == 2 && strncmp(inv->args[1], "local=", 6))
+        return errmsg(err, errlen, CTL_EXIT_USAGE,
+                      "add-br: bad option '%s': expected local=tap or local=none",
+                      inv->args[1]);
+    int rc = build_default(ctx, params, err, errlen);
+    if (rc != CTL_EXIT_OK || inv->n_args < 2)
+        return rc;
+    return set_string(*params, "local", inv->args[1] + 6, "local", err, errlen);
+}
+
+/* set-bridge BR key=value...: the options go to "options" as strings, judged by sluiced. */
+static int build_set_bridge(struct ctl_context *ctx, json_t **params, char *err, size_t errlen)
+{
+    int rc = build_default(ctx, params, err, errlen);
+    if (rc != CTL_EXIT_OK)
+        return rc;
+    json_t *options = json_object();
+    if (!options || json_object_set_new(*params, "options", options) < 0)
+        return errmsg(err, errlen, CTL_EXIT_FAILED, "out of memory");
+    const struct ctl_invocation *inv = ctx->inv;
+    for (int i = 1; i < inv->n_args; i++) {
+        const char *arg = inv->args[i];
+        const char *eq = strchr(arg, '=');
+        if (!eq || eq == arg || !eq[1] || !valid_option_key(arg, (size_t)(eq - arg)) ||
+            eq - arg >= 64)
+            return errmsg(err, errlen, CTL_EXIT_USAGE,
+                          "set-bridge: bad option '%s': expected key=value, e.g. mac-aging=300",
+                          arg);
+        char key[64];
+        memcpy(key, arg, (size_t)(eq - arg));
+        key[eq - arg] = '\0';
+        if (json_object_get(options, key))
+            return errmsg(err, errlen, CTL_EXIT_USAGE, "set-bridge: option '%s' given twice",
+                          key);
+        rc = set_string(options, key, eq + 1, "option value", err, errlen);
+        if (rc != CTL_EXIT_OK)
+            return rc;
+    }
+    return CTL_EXIT_OK;
+}
+
 static const char *display_file(const char *file)
 {
     return strcmp(file, "-") ? file : "stdin";
@@ -230,6 +275,57 @@ static int call_management(const struct ctl_context *ctx, const char *method, js
 /* ---------------------------------------------------------------------------------------- */
 /* The command table                                                                         */
 
+static long long json_int_or(const json_t *obj, const char *key, long long dflt)
+{
+    const json_t *v = json_object_get(obj, key);
+    return json_is_integer(v) ? json_integer_value(v) : dflt;
+}
+
+/* fdb-show: as `ovs-appctl fdb/show` lays it out (port, VLAN, MAC, age), port names instead
+ * of numbers, then one line of totals. */
+static int print_fdb_show(FILE *out, const json_t *result, char *err, size_t errlen)
+{
+    const json_t *entries = json_object_get(result, "entries");
+    if (!json_is_array(entries))
+        return errmsg(err, errlen, -EPROTO, "fdb-show: result has no \"entries\" array");
+    int w = 4;
+    size_t i;
+    const json_t *e;
+    json_array_foreach(entries, i, e)
+    {
+        const char *port = json_string_value(json_object_get(e, "port"));
+        if (port && (int)strlen(port) > w)
+            w = (int)strlen(port);
+    }
+    fprintf(out, " %-*s  VLAN  MAC                Age\n", w, "port");
+    json_array_foreach(entries, i, e)
+    {
+        const char *port = json_string_value(json_object_get(e, "port"));
+        const char *mac = json_string_value(json_object_get(e, "mac"));
+        fprintf(out, " %-*s  %4lld  %-17s  %3lld\n", w, port ? port : "?",
+                json_int_or(e, "vlan", 0), mac ? mac : "?", json_int_or(e, "age", 0));
+    }
+    const json_t *st = json_object_get(result, "stats");
+    fprintf(out,
+            "%zu entr%s (capacity %lld, aging %lld s%s); learned %lld, moved %lld, evicted %lld, "
+            "aged %lld; NORMAL unicast %lld, flooded %lld, dropped %lld, fail-open %lld\n",
+            json_array_size(entries), json_array_size(entries) == 1 ? "y" : "ies",
+            json_int_or(result, "capacity", 0), json_int_or(result, "aging_s", 0),
+            json_is_true(json_object_get(result, "fail_open")) ? ", bridge fail-open" : "",
+            json_int_or(st, "learned", 0), json_int_or(st, "moved", 0),
+            json_int_or(st, "evicted", 0), json_int_or(st, "aged", 0),
+            json_int_or(st, "unicast", 0), json_int_or(st, "flooded", 0),
+            json_int_or(st, "dropped", 0), json_int_or(st, "fail_open_packets", 0));
+    return 0;
+}
+
+static int print_fdb_flush(FILE *out, const json_t *result, char *err, size_t errlen)
+{
+    (void)err, (void)errlen;
+    fprintf(out, "%lld entries flushed\n", json_int_or(result, "flushed", 0));
+    return 0;
+}
+
 /* Results without a table of their own are printed as readable JSON. */
 static int print_as_json(FILE *out, const json_t *result, char *err, size_t errlen)
 {
@@ -239,8 +335,9 @@ static int print_as_json(FILE *out, const json_t *result, char *err, size_t errl
 }
 
 const struct ctl_command ctl_commands[] = {
-    {.name = "add-br", .args = "BR", .min_args = 1, .max_args = 1, .params = {"bridge"},
-     .help = "create bridge BR"},
+    {.name = "add-br", .args = "BR [local=tap|none]", .min_args = 1, .max_args = 2,
+     .params = {"bridge"}, .build = build_add_br,
+     .help = "create bridge BR, with its LOCAL port: tap interface BR (local=none: without)"},
     {.name = "del-br", .args = "BR", .min_args = 1, .max_args = 1, .params = {"bridge"},
      .help = "delete bridge BR with its ports and flows"},
     {.name = "add-port", .args = "BR PORT [key=value ...]", .min_args = 2, .max_args = -1,
@@ -323,6 +420,15 @@ const struct ctl_command ctl_commands[] = {
     {.name = "get-controller", .args = "BR", .min_args = 1, .max_args = 1,
      .params = {"bridge"}, .print = print_as_json,
      .help = "print BR's controller targets, connections and fail mode"},
+    {.name = "fdb-show", .args = "BR", .min_args = 1, .max_args = 1, .params = {"bridge"},
+     .print = print_fdb_show,
+     .help = "print BR's MAC learning table (NORMAL): port, VLAN, MAC, age in seconds"},
+    {.name = "fdb-flush", .args = "BR [PORT]", .min_args = 1, .max_args = 2,
+     .params = {"bridge", "port"}, .print = print_fdb_flush,
+     .help = "forget BR's learned MAC addresses (those on PORT)"},
+    {.name = "set-bridge", .args = "BR key=value ...", .min_args = 2, .max_args = -1,
+     .params = {"bridge"}, .build = build_set_bridge,
+     .help = "change BR's settings: mac-aging=SECONDS (1..1000000, default 300)"},
     {.name = "version", .args = "", .print = ctl_out_version,
      .help = "print the versions of sluicectl, sluiced and DPDK"},
     {.name = NULL},

@@ -21,7 +21,10 @@
  *                  | {"kind": "controller", "depth", "reason"}
  *                  | {"kind": "drop", "table", "depth", "reason"}
  *                  | {"kind": "goto", "table"}
- *                  | {"kind": "action_set", "table", "n_actions"} ],
+ *                  | {"kind": "action_set", "table", "n_actions"}
+ *                  | {"kind": "normal", "table", "depth", "vlan", "decision": "forward" |
+ *                     "flood" | "drop", "port"?, "ofport"? (forward: where the destination
+ *                     was learned), "fail_open"?: true (the bridge bypassed its tables)} ],
  *         "truncated", "final_flow" (only when actions changed the packet),
  *         "outputs": [port...], "controller": N, "datapath_actions": "output vm2" | "drop" }
  *
@@ -47,6 +50,7 @@
 #include "datapath/flow-field.h"
 #include "datapath/group.h"
 #include "datapath/id-table.h"
+#include "datapath/mac-learning.h"
 #include "datapath/packet-build.h"
 #include "ofproto/flow-syntax.h"
 #include "ofproto/ofproto.h"
@@ -300,6 +304,23 @@ int mgmt_trace(void *aux, json_t *params, json_t **result, char *err, size_t err
             s = json_pack("{s:s, s:i, s:I}", "kind", "action_set", "table", e->table, "n_actions",
                           (json_int_t)e->arg);
             break;
+        case DP_TRACE_NORMAL: {
+            /* The packet's VLAN as it entered (a VLAN action before NORMAL is not shown). */
+            uint16_t tci = ntohs(key.vlan_tci);
+            s = json_pack("{s:s, s:i, s:i, s:i, s:s}", "kind", "normal", "table", e->table,
+                          "depth", e->depth, "vlan",
+                          (tci & FLOW_VLAN_PRESENT) ? tci & FLOW_VLAN_VID_MASK : 0, "decision",
+                          e->arg2 == MAC_NORMAL_FORWARD ? "forward"
+                          : e->arg2 == MAC_NORMAL_DROP  ? "drop"
+                                                        : "flood");
+            if (e->arg2 == MAC_NORMAL_FORWARD || e->arg2 == MAC_NORMAL_DROP) {
+                json_object_set_new(s, "port", tr_port_json(e->arg, &res));
+                json_object_set_new(s, "ofport", json_integer(e->arg));
+            }
+            if (e->note)
+                json_object_set_new(s, "fail_open", json_true());
+            break;
+        }
         default:
             s = json_pack("{s:s, s:i}", "kind", "unknown", "code", e->kind);
             break;

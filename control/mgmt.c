@@ -11,6 +11,7 @@
 #include <rte_version.h>
 
 #include "datapath/clock.h"
+#include "control/mgmt-fdb.h"
 #include "control/mgmt-trace.h"
 #include "control/ofconn.h"
 #include "datapath/dp.h"
@@ -109,9 +110,18 @@ static int m_add_br(void *aux, json_t *params, json_t **result, char *err, size_
     (void)aux;
     int rc = 0;
     const char *name = param_str(params, "bridge", true, &rc, err, errlen);
+    const char *local = param_str(params, "local", false, &rc, err, errlen);
     if (rc)
         return rc;
-    rc = dp_bridge_add(name, err, errlen);
+    enum dp_local_mode mode = DP_LOCAL_TAP;
+    if (local && !strcmp(local, "none")) {
+        mode = DP_LOCAL_NONE;
+    } else if (local && strcmp(local, "tap")) {
+        snprintf(err, errlen, "bridge %s: local=%s: expected tap (the default) or none", name,
+                 local);
+        return JSONRPC_INVALID_PARAMS;
+    }
+    rc = dp_bridge_add_ex(name, mode, err, errlen);
     *result = NULL;
     if (rc)
         return dp_error(rc);
@@ -294,7 +304,8 @@ static json_t *port_json(const struct dp_port *p)
     char mac[RTE_ETHER_ADDR_FMT_SIZE];
     rte_ether_format_addr(mac, sizeof mac, &p->mac);
     json_t *j = json_pack("{s:s, s:I, s:s, s:s, s:I, s:s, s:I, s:I, s:I}", "name", p->name,
-                          "ofport", (json_int_t)p->ofport, "type", port_type_name(p->type),
+                          "ofport", (json_int_t)p->ofport, "type",
+                          p->internal ? "internal" : port_type_name(p->type),
                           "link", __atomic_load_n(&p->link_up, __ATOMIC_RELAXED) ? "up" : "down",
                           "mtu", (json_int_t)p->mtu, "mac", mac, "n_rxq", (json_int_t)p->n_rxq,
                           "n_txq", (json_int_t)p->n_txq, "link_changes",
@@ -322,6 +333,8 @@ static json_t *port_json(const struct dp_port *p)
             }
     }
     json_object_set_new(j, "pmd", pmds);
+    if (p->internal)
+        json_object_set_new(j, "polled_by", json_string("control thread"));
     return j;
 }
 
@@ -384,6 +397,7 @@ static int m_pmd_stats(void *aux, json_t *params, json_t **result, char *err, si
         json_t *pj = json_array_get(pmds, json_array_size(pmds) - 1);
         json_object_set_new(pj, "emc_hits", json_integer((json_int_t)st.emc_hits));
         json_object_set_new(pj, "emc_misses", json_integer((json_int_t)st.emc_misses));
+        json_object_set_new(pj, "replayed", json_integer((json_int_t)st.replayed));
     }
     *result = json_pack("{s:o, s:I}", "pmds", pmds, "tsc_hz", (json_int_t)rte_get_tsc_hz());
     return 0;
@@ -703,6 +717,7 @@ const struct jsonrpc_method mgmt_methods[] = {
     {"add-flow", m_add_flow},     {"add-flows", m_add_flows},   {"del-flows", m_del_flows},
     {"dump-flows", m_dump_flows}, {"dump-ports", m_dump_ports}, {"pmd-stats", m_pmd_stats},
     {"trace", mgmt_trace},
+    {"fdb-show", mgmt_fdb_show},   {"fdb-flush", mgmt_fdb_flush}, {"set-bridge", mgmt_set_bridge},
     {NULL, NULL},
 };
 
@@ -742,12 +757,15 @@ static int config_line(struct mgmt_context *ctx, char *line, char *err, size_t e
     json_t *params = json_object();
     int rc = 0;
     if (!strcmp(cmd, "add-br") || !strcmp(cmd, "del-br")) {
-        char *br = next_word(&rest);
-        if (!br || next_word(&rest)) {
-            snprintf(err, errlen, "usage: %s BRIDGE", cmd);
+        char *br = next_word(&rest), *opt = next_word(&rest);
+        bool is_add = !strcmp(cmd, "add-br");
+        if (!br || next_word(&rest) || (opt && (!is_add || strncmp(opt, "local=", 6)))) {
+            snprintf(err, errlen, "usage: %s BRIDGE%s", cmd, is_add ? " [local=tap|none]" : "");
             rc = JSONRPC_INVALID_PARAMS;
         } else {
             json_object_set_new(params, "bridge", json_string(br));
+            if (opt)
+                json_object_set_new(params, "local", json_string(opt + 6));
         }
     } else if (!strcmp(cmd, "add-port")) {
         char *br = next_word(&rest), *port = next_word(&rest);

@@ -137,7 +137,7 @@ static void handle_packet_out(struct ofconn *c, struct dp_bridge *br, const stru
                     "packet_out: buffer_id %u: sluice buffers no packets", po->buffer_id);
         return;
     }
-    /* The actions pass the same checks as a flow's (groups exist, no NORMAL/LOCAL). */
+    /* The actions pass the same checks as a flow's (groups exist, no output to port 0). */
     static struct flow_spec spec;
     flow_spec_init(&spec);
     spec.n_actions = po->n_actions;
@@ -163,7 +163,9 @@ static void handle_port_mod(struct ofconn *c, struct dp_bridge *br, const struct
     const struct ofp_port_mod *pm = &in->port_mod;
     if (refuse_slave(c, req, len))
         return;
-    struct dp_port *p = pm->port_no < DP_OFPORT_MAX ? dp_port_by_ofport(br, pm->port_no) : NULL;
+    struct dp_port *p = pm->port_no < DP_OFPORT_MAX || pm->port_no == DP_OFPORT_LOCAL
+                            ? dp_port_by_ofport(br, pm->port_no)
+                            : NULL;
     struct ofc_port *op = p ? ofc_port_find(c->ob, pm->port_no) : NULL;
     if (!p || !op) {
         reply_error(c, OFPET_PORT_MOD_FAILED, OFPPMFC_BAD_PORT, req, len,
@@ -183,6 +185,11 @@ static void handle_port_mod(struct ofconn *c, struct dp_bridge *br, const struct
      * link down (where the driver can; the datapath then counts what it would send as
      * drop_port_down) and the link change follows as its own PORT_STATUS; NO_PACKET_IN is
      * honoured by the packet-in path. The datapath does not act on NO_RECV and NO_FWD yet. */
+    /* The LOCAL port's PORT_DOWN is its tap interface's administrative state, which the
+     * host may have changed since (`ip link set BR up`), as in Open vSwitch. */
+    if (p->internal)
+        op->config = (op->config & ~OFPPC_PORT_DOWN) |
+                     (__atomic_load_n(&p->link_up, __ATOMIC_RELAXED) ? 0 : OFPPC_PORT_DOWN);
     uint32_t config = (op->config & ~pm->mask) | (pm->config & pm->mask);
     if (config == op->config)
         return;
@@ -192,6 +199,11 @@ static void handle_port_mod(struct ofconn *c, struct dp_bridge *br, const struct
         if (rc && rc != -ENOTSUP)
             SLOG(WARNING, "port %s: setting the link %s: %s", p->name,
                  config & OFPPC_PORT_DOWN ? "down" : "up", strerror(-rc));
+        /* The tap's state changed now: report it in this PORT_STATUS, not one more later. */
+        if (p->internal && dp_port_poll_link(p)) {
+            op->link_up = __atomic_load_n(&p->link_up, __ATOMIC_RELAXED);
+            op->link_changes = __atomic_load_n(&p->link_changes, __ATOMIC_RELAXED);
+        }
     }
     op->config = config;
     ofc_port_describe(p, op, &op->desc);

@@ -436,6 +436,11 @@ void ofc_port_describe(const struct dp_port *p, const struct ofc_port *op, struc
     out->config = op ? op->config : 0;
     bool up = __atomic_load_n(&p->link_up, __ATOMIC_RELAXED);
     out->state = up ? OFPPS_LIVE : OFPPS_LINK_DOWN;
+    /* As in Open vSwitch, the LOCAL port's PORT_DOWN is its tap's administrative state
+     * (created down, `ip link set BR up` by the user); with sluice holding the tap open the
+     * link is up exactly when the interface is. */
+    if (p->internal)
+        out->config = (out->config & ~OFPPC_PORT_DOWN) | (up ? 0 : OFPPC_PORT_DOWN);
     struct rte_eth_link link;
     memset(&link, 0, sizeof link);
     if (rte_eth_link_get_nowait(p->eth_port, &link) == 0 && link.link_status &&
@@ -572,6 +577,17 @@ static bool is_controller(const struct ofconn *c)
     return c->kind != OFC_SERVICE;
 }
 
+/* The datapath's copy of ob->fail_open: while set, the bridge is a learning switch (every
+ * packet NORMAL, tables bypassed, as Open vSwitch's hidden fail-open flow does); the flows
+ * stay for the controller's return. Callers may clear ob->fail_open themselves (secure
+ * mode), so every update_fail_open() ends here. */
+static void fail_open_publish(const struct ofbridge *ob)
+{
+    struct dp_bridge *br = dp_bridge_by_id(ob->br_id);
+    if (br && dp_bridge_is_fail_open(br) != ob->fail_open)
+        dp_bridge_set_fail_open(br, ob->fail_open);
+}
+
 static void update_fail_open(struct ofbridge *ob, uint64_t now)
 {
     if (!ob->n_targets) {
@@ -580,6 +596,7 @@ static void update_fail_open(struct ofbridge *ob, uint64_t now)
             ob->fail_open = false;
             SLOG(INFO, "bridge %s: no controller configured, leaving fail-open", ob->name);
         }
+        fail_open_publish(ob);
         return;
     }
     bool connected = false;
@@ -597,10 +614,11 @@ static void update_fail_open(struct ofbridge *ob, uint64_t now)
                elapsed(now, ob->no_controller_since_ns) >= OFCONN_FAIL_OPEN_S * OFC_NS_PER_S) {
         ob->fail_open = true;
         SLOG(WARNING,
-             "bridge %s: no controller for %d s, entering fail-open (standalone: flows kept, "
-             "packet-ins dropped)",
+             "bridge %s: no controller for %d s, entering fail-open (standalone: forwarding as "
+             "a learning switch, NORMAL, until a controller connects; flows kept)",
              ob->name, OFCONN_FAIL_OPEN_S);
     }
+    fail_open_publish(ob);
 }
 
 /* Schedules the next connection attempt of a tcp: target: after a failed attempt the wait

@@ -49,15 +49,16 @@
  *   reported for now (the datapath does not act on them).
  *
  * fail_mode (per bridge; "standalone" by default, as in Open vSwitch).
- *   sluice has no NORMAL action yet, so it cannot fall back to being a learning switch when
- *   the controller goes away. What each mode does, precisely:
+ *   What each mode does, precisely:
  *   - both: flows, groups and meters stay and keep forwarding while no controller is
  *     connected; service connections keep working; packets sent to the controller while no
  *     connection wants them are dropped and counted (get-controller "packet_in_dropped").
  *   - standalone: after 15 s with a controller configured and none connected (3 missed
  *     keepalives), the bridge enters "fail-open" (logged, get-controller "fail_open": true)
- *     and leaves it when a controller connects. In Open vSwitch fail-open installs a NORMAL
- *     flow; sluice keeps the controller's flows instead, since it has no NORMAL to install.
+ *     and leaves it when a controller connects. While fail-open the bridge is a learning
+ *     switch: the datapath forwards every packet as NORMAL, bypassing the tables (Open
+ *     vSwitch installs a hidden top-priority NORMAL flow to the same effect); the flows stay
+ *     for the controller's return (dp_bridge_set_fail_open(), datapath/mac-learning.h).
  *   - secure: never fail-open; the bridge waits for its controller with its flows as they are.
  *
  * Threads: control thread only.

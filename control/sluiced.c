@@ -405,6 +405,10 @@ int main(int argc, char **argv)
                 jsonrpc_server_run(srv, pfds[i].fd);
         if (k > 0)
             ofconn_run(pfds + n_rpc, n - n_rpc);
+        /* LOCAL ports: what the host sent to a bridge's tap runs through the pipeline here,
+         * not in a PMD (a read() per poll). dp_packet_in_fd(), in ofconn's poll set, woke us. */
+        if (k > 0)
+            dp_local_run();
         uint64_t now = dp_now_ns();
         if (k > 0)
             spin_until = now + (uint64_t)o.ctl_busy_poll_us * 1000u;

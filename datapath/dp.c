@@ -13,6 +13,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 #include "datapath/group.h"
 #include "datapath/id-table.h"
 #include "datapath/log.h"
+#include "datapath/mac-learning.h"
 #include "datapath/meter.h"
 #include "datapath/pmd.h"
 #include "datapath/rcu.h"
@@ -31,6 +33,7 @@
 #define DP_DEFAULT_MBUFS 32768u
 #define DP_PIN_RING_SIZE 1024u   /* per PMD */
 #define DP_PIN_RECORDS 4096u
+#define DP_LOCAL_BURSTS 8u       /* per LOCAL port and dp_local_run() call */
 
 static struct {
     bool initialised;
@@ -46,8 +49,15 @@ static struct {
     struct rte_mempool *pin_pool;     /* struct dp_packet_in records */
     struct rte_ring *pin_rings[DP_MAX_PMDS];
     int pin_fd;                       /* eventfd: packet-ins wait */
+    /* epoll set of pin_fd (data NULL) and every LOCAL port's rx descriptor (data: the port):
+     * the one descriptor the control loop polls for both (dp_packet_in_fd()). */
+    int wake_ep;
     uint64_t pin_dropped;
-} dp = {.pin_fd = -1};
+} dp = {.pin_fd = -1, .wake_ep = -1};
+
+/* Implemented in pmd.c: receives one burst on `rxq` and runs it through the pipeline as
+ * `pmd` (here the control thread's context), then flushes its output. */
+uint32_t pmd_poll_rxq(struct pmd *pmd, const struct pmd_rxq *rxq);
 
 int dp_init(const struct dp_config *cfg, char *err, size_t errlen)
 {
@@ -79,6 +89,13 @@ int dp_init(const struct dp_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "datapath: cannot create the packet-in queue: %s",
                  rte_strerror(rte_errno));
         return -ENOMEM;
+    }
+    dp.wake_ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+    if (dp.wake_ep < 0 || epoll_ctl(dp.wake_ep, EPOLL_CTL_ADD, dp.pin_fd, &ev) != 0) {
+        snprintf(err, errlen, "datapath: cannot create the control thread's epoll set: %s",
+                 strerror(errno));
+        return -errno;
     }
     dp.control = rte_zmalloc("sluice_ctl_ctx", sizeof *dp.control, RTE_CACHE_LINE_SIZE);
     if (!dp.control) {
@@ -177,6 +194,8 @@ static int poll_list_update(unsigned i, const struct pmd_rxq *add, const struct 
 
 /* --- Bridges ------------------------------------------------------------------------- */
 
+static int port_remove(struct dp_bridge *br, struct dp_port *p, char *err, size_t errlen);
+
 struct dp_bridge *dp_bridge_find(const char *name)
 {
     for (unsigned i = 0; i < dp.n_bridges; i++)
@@ -220,6 +239,8 @@ int dp_bridge_add(const char *name, char *err, size_t errlen)
             ok = (br->tables[t] = flow_table_create()) != NULL;
         ok = ok && (br->groups = id_table_create(dp_group_free)) != NULL;
         ok = ok && (br->meters = id_table_create(dp_meter_free)) != NULL;
+        ok = ok && (br->macs = mac_table_create(MAC_TABLE_DEFAULT_SIZE, MAC_AGING_DEFAULT_S,
+                                                dp_now_ns())) != NULL;
     }
     if (!ok) {
         if (br) {
@@ -227,6 +248,7 @@ int dp_bridge_add(const char *name, char *err, size_t errlen)
                 flow_table_destroy(br->tables[t]);
             id_table_destroy(br->groups);
             id_table_destroy(br->meters);
+            mac_table_destroy(br->macs);
         }
         rte_free(br);
         rte_free(v);
@@ -243,6 +265,38 @@ int dp_bridge_add(const char *name, char *err, size_t errlen)
     return 0;
 }
 
+int dp_bridge_add_ex(const char *name, enum dp_local_mode local, char *err, size_t errlen)
+{
+    int rc = dp_bridge_add(name, err, errlen);
+    if (rc || local == DP_LOCAL_NONE)
+        return rc;
+    struct dp_bridge *br = dp_bridge_find(name);
+    char devargs[64];
+    rc = dp_local_devargs(name, br->id, devargs, sizeof devargs, err, errlen);
+    if (!rc)
+        rc = dp_local_precheck(name, err, errlen);
+    if (!rc) {
+        struct dp_port_args args = {.type = DP_PORT_DPDK, .devargs = devargs, .internal = true};
+        char perr[384];
+        rc = dp_port_add(br, name, &args, DP_OFPORT_LOCAL, perr, sizeof perr);
+        if (rc)
+            snprintf(err, errlen,
+                     "bridge %s: cannot create its LOCAL port (tap interface %s): %s (use "
+                     "local=none for a bridge without LOCAL port)",
+                     name, name, perr);
+    }
+    if (rc) {
+        char ignored[128];
+        dp_bridge_del(name, ignored, sizeof ignored);
+    }
+    return rc;
+}
+
+struct dp_port *dp_bridge_local(const struct dp_bridge *br)
+{
+    return dp_port_by_ofport(br, DP_OFPORT_LOCAL);
+}
+
 int dp_bridge_del(const char *name, char *err, size_t errlen)
 {
     struct dp_bridge *br = dp_bridge_find(name);
@@ -251,7 +305,7 @@ int dp_bridge_del(const char *name, char *err, size_t errlen)
         return -ENOENT;
     }
     while (br->view->n_ports) {
-        int rc = dp_port_del(br, br->view->ports[0]->name, err, errlen);
+        int rc = port_remove(br, br->view->ports[0], err, errlen);
         if (rc)
             return rc;
     }
@@ -260,6 +314,7 @@ int dp_bridge_del(const char *name, char *err, size_t errlen)
         flow_table_destroy(br->tables[t]);
     id_table_destroy(br->groups);
     id_table_destroy(br->meters);
+    mac_table_destroy(br->macs);
     rte_free(br->view);
     for (unsigned i = 0; i < dp.n_bridges; i++)
         if (dp.bridges[i] == br) {
@@ -303,6 +358,28 @@ void dp_table_stats_sum(const struct dp_bridge *br, unsigned table, struct dp_ta
     }
 }
 
+void dp_bridge_set_fail_open(struct dp_bridge *br, bool on)
+{
+    __atomic_store_n(&br->fail_open, on ? 1u : 0u, __ATOMIC_RELEASE);
+}
+
+bool dp_bridge_is_fail_open(const struct dp_bridge *br)
+{
+    return __atomic_load_n(&br->fail_open, __ATOMIC_ACQUIRE) != 0;
+}
+
+void dp_normal_stats_sum(const struct dp_bridge *br, struct dp_normal_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    for (unsigned u = 0; u < DP_TX_USERS_MAX; u++) {
+        const struct dp_normal_stats *s = &br->nstats[u];
+        out->unicast += __atomic_load_n(&s->unicast, __ATOMIC_RELAXED);
+        out->flooded += __atomic_load_n(&s->flooded, __ATOMIC_RELAXED);
+        out->dropped += __atomic_load_n(&s->dropped, __ATOMIC_RELAXED);
+        out->fail_open += __atomic_load_n(&s->fail_open, __ATOMIC_RELAXED);
+    }
+}
+
 /* --- Packet-in ----------------------------------------------------------------------- */
 
 struct dp_packet_in *dp_packet_in_alloc(void)
@@ -339,7 +416,7 @@ uint64_t dp_packet_in_dropped(void)
 
 int dp_packet_in_fd(void)
 {
-    return dp.pin_fd;
+    return dp.wake_ep >= 0 ? dp.wake_ep : dp.pin_fd;
 }
 
 void dp_packet_in_ack(void)
@@ -389,7 +466,10 @@ int dp_packet_out(struct dp_bridge *br, const void *data, uint32_t len, uint32_t
     struct rte_mbuf *m = packet_from_bytes(data, len, err, errlen);
     if (!m)
         return -EINVAL;
-    struct dp_port *in = in_port < DP_OFPORT_MAX ? dp_port_by_ofport(br, in_port) : NULL;
+    /* LOCAL is a port like the others: FLOOD leaves it out, output:LOCAL needs IN_PORT. */
+    struct dp_port *in = in_port < DP_OFPORT_MAX || in_port == DP_OFPORT_LOCAL
+                             ? dp_port_by_ofport(br, in_port)
+                             : NULL;
     struct flow_key key;
     struct flow_layout lay;
     flow_key_parse(data, len, in_port, &key, &lay);
@@ -492,7 +572,19 @@ int dp_port_add(struct dp_bridge *br, const char *name, const struct dp_port_arg
                  DP_MAX_BRIDGE_PORTS);
         return -ENOSPC;
     }
-    if (ofport) {
+    if (args->internal != (ofport == DP_OFPORT_LOCAL)) {
+        snprintf(err, errlen, "port %s: ofport LOCAL is the bridge's own (internal) port",
+                 name);
+        return -EINVAL;
+    }
+    if (ofport == DP_OFPORT_LOCAL) {
+        struct dp_port *taken = dp_port_by_ofport(br, ofport);
+        if (taken) {
+            snprintf(err, errlen, "port %s: bridge %s already has LOCAL port %s", name,
+                     br->name, taken->name);
+            return -EEXIST;
+        }
+    } else if (ofport) {
         if (ofport >= DP_OFPORT_MAX) {
             snprintf(err, errlen, "port %s: ofport %u out of range (1 to %u)", name, ofport,
                      DP_OFPORT_MAX - 1);
@@ -547,9 +639,24 @@ int dp_port_add(struct dp_bridge *br, const char *name, const struct dp_port_arg
     v->ports[pos] = p;
     v->n_ports++;
     publish_and_free((void **)&br->view, v);
-    if (ofport >= br->next_ofport)
+    if (ofport < DP_OFPORT_MAX && ofport >= br->next_ofport)
         br->next_ofport = ofport + 1;
 
+    if (p->internal) {
+        /* Polled by the control thread (dp_local_run()), woken through dp_packet_in_fd(). */
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = p};
+        if (epoll_ctl(dp.wake_ep, EPOLL_CTL_ADD, p->rx_intr_fd, &ev) != 0) {
+            int e = errno;
+            char ignored[64];
+            port_remove(br, p, ignored, sizeof ignored);
+            snprintf(err, errlen, "port %s: cannot watch its rx descriptor: %s", name,
+                     strerror(e));
+            return -e;
+        }
+        SLOG(INFO, "port %s: added to bridge %s as LOCAL (polled by the control thread)", name,
+             br->name);
+        return 0;
+    }
     for (uint16_t q = 0; q < p->n_rxq; q++) {
         unsigned best = 0;
         for (unsigned i = 1; i < dp.cfg.n_pmds; i++)
@@ -575,6 +682,19 @@ int dp_port_del(struct dp_bridge *br, const char *name, char *err, size_t errlen
             snprintf(err, errlen, "port %s: no such port on bridge %s", name, br->name);
         return -ENOENT;
     }
+    if (p->internal) {
+        snprintf(err, errlen,
+                 "port %s: is the LOCAL port of bridge %s and goes away only with the bridge "
+                 "(del-br %s)",
+                 name, br->name, br->name);
+        return -EINVAL;
+    }
+    return port_remove(br, p, err, errlen);
+}
+
+static int port_remove(struct dp_bridge *br, struct dp_port *p, char *err, size_t errlen)
+{
+    const char *name = p->name;
     /* Stop polling it and stop sending to it; after the grace periods below no PMD holds
      * the port or a packet buffered for it (PMDs flush before going quiescent). */
     for (unsigned i = 0; i < dp.cfg.n_pmds; i++)
@@ -596,10 +716,14 @@ int dp_port_del(struct dp_bridge *br, const char *name, char *err, size_t errlen
         }
     v->n_ports = w;
     publish_and_free((void **)&br->view, v);
+    /* No PMD receives on it any more (grace period above), so nothing relearns it. */
+    mac_table_flush(br->macs, p->ofport);
 
+    if (p->rx_intr_fd >= 0)
+        epoll_ctl(dp.wake_ep, EPOLL_CTL_DEL, p->rx_intr_fd, NULL);
+    SLOG(INFO, "port %s: removed from bridge %s", name, br->name);
     dp_port_close(p);
     dp.ports[p->id] = NULL;
-    SLOG(INFO, "port %s: removed from bridge %s", name, br->name);
     rte_free(p);
     return 0;
 }
@@ -626,6 +750,7 @@ void dp_pmd_stats(unsigned i, struct dp_pmd_stats *out)
     out->sleeps = __atomic_load_n(&pmd->stats.sleeps, __ATOMIC_RELAXED);
     out->emc_hits = __atomic_load_n(&pmd->emc->hits, __ATOMIC_RELAXED);
     out->emc_misses = __atomic_load_n(&pmd->emc->misses, __ATOMIC_RELAXED);
+    out->replayed = __atomic_load_n(&pmd->stats.replayed, __ATOMIC_RELAXED);
     out->n_rxqs = (uint32_t)poll_count(i);
 }
 
@@ -642,11 +767,36 @@ unsigned dp_pmd_rxqs(unsigned i, const struct dp_port **ports, uint16_t *queues,
     return pl->n;
 }
 
+unsigned dp_local_run(void)
+{
+    if (dp.wake_ep < 0)
+        return 0;
+    struct epoll_event ev[16];
+    int n = epoll_wait(dp.wake_ep, ev, 16, 0);
+    unsigned got = 0;
+    for (int i = 0; i < n; i++) {
+        struct dp_port *p = ev[i].data.ptr;
+        if (!p)
+            continue; /* packet-ins: ofconn drains them */
+        struct pmd_rxq rxq = {.port = p, .queue = 0};
+        for (unsigned b = 0; b < DP_LOCAL_BURSTS; b++) {
+            uint32_t k = pmd_poll_rxq(dp.control, &rxq);
+            got += k;
+            if (k < PMD_BURST)
+                break;
+        }
+    }
+    return got;
+}
+
 void dp_poll_links(void)
 {
     for (unsigned i = 0; i < DP_MAX_PORTS; i++)
         if (dp.ports[i])
             dp_port_poll_link(dp.ports[i]);
+    uint64_t now = dp_now_ns();
+    for (unsigned i = 0; i < dp.n_bridges; i++)
+        mac_table_age(dp.bridges[i]->macs, now);
 }
 
 void dp_fini(void)
@@ -680,6 +830,9 @@ void dp_fini(void)
     if (dp.pin_fd >= 0)
         close(dp.pin_fd);
     dp.pin_fd = -1;
+    if (dp.wake_ep >= 0)
+        close(dp.wake_ep);
+    dp.wake_ep = -1;
     dp_rcu_fini();
     rte_mempool_free(dp.pool);
     dp.pool = NULL;

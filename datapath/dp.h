@@ -49,6 +49,15 @@ struct dp_table_stats {
 };
 
 struct id_table;
+struct mac_table;
+
+/* NORMAL's decisions, per tx user (PMD or control thread): written by that thread only. */
+struct dp_normal_stats {
+    uint64_t unicast;        /* sent to the port the destination was learned on */
+    uint64_t flooded;        /* unknown, broadcast or multicast destination */
+    uint64_t dropped;        /* destination learned on the ingress port */
+    uint64_t fail_open;      /* packets forwarded as NORMAL because the bridge was fail-open */
+};
 
 struct dp_bridge {
     char name[DP_BRIDGE_NAME_MAX];
@@ -61,6 +70,14 @@ struct dp_bridge {
     uint64_t created_ns;
     void *ofproto;               /* the OpenFlow layer's state for this bridge, opaque here */
     struct dp_table_stats tstats[DP_TX_USERS_MAX][DP_N_TABLES];
+    /* NORMAL (datapath/mac-learning.h): created and freed with the bridge; PMDs learn into it
+     * and read it without locks. */
+    struct mac_table *macs;
+    /* Fail-open (standalone fail mode, no controller): when 1, PMDs forward every packet of
+     * the bridge as NORMAL without looking at the tables. Written by the control thread
+     * (dp_bridge_set_fail_open()), read once per burst with an acquire load. */
+    uint32_t fail_open;
+    struct dp_normal_stats nstats[DP_TX_USERS_MAX];
 };
 
 struct dp_config {
@@ -81,6 +98,7 @@ struct dp_pmd_stats {
     uint64_t sleeps;
     uint64_t emc_hits;       /* exact-match cache, over all tables */
     uint64_t emc_misses;
+    uint64_t replayed;       /* packets that replayed their burst's first packet (pmd.c) */
     uint32_t n_rxqs;
 };
 
@@ -93,6 +111,21 @@ void dp_fini(void);
 
 /* Bridges (control thread). */
 int dp_bridge_add(const char *name, char *err, size_t errlen);
+
+/* A bridge's LOCAL port: OpenFlow port DP_OFPORT_LOCAL, named after the bridge, the host
+ * stack's way into the bridge (Open vSwitch's internal port). It is in the bridge's view like
+ * any port (so output:LOCAL, FLOOD and ALL reach it, and in_port=LOCAL matches what the host
+ * sent) but no PMD polls it: the control thread does, in dp_local_run(). */
+enum dp_local_mode {
+    DP_LOCAL_NONE, /* no LOCAL port: output to LOCAL is counted as drop_no_port */
+    DP_LOCAL_TAP,  /* a net_tap device whose kernel interface has the bridge's name */
+};
+/* dp_bridge_add() (which is DP_LOCAL_NONE) with a LOCAL port as `local` says. When the LOCAL
+ * port cannot be created, the bridge is not created either, and the message names the
+ * interface and the cause. */
+int dp_bridge_add_ex(const char *name, enum dp_local_mode local, char *err, size_t errlen);
+/* The bridge's LOCAL port, or NULL. */
+struct dp_port *dp_bridge_local(const struct dp_bridge *br);
 int dp_bridge_del(const char *name, char *err, size_t errlen);
 struct dp_bridge *dp_bridge_find(const char *name);
 /* Iteration: NULL starts; returns NULL after the last. */
@@ -101,6 +134,7 @@ struct dp_bridge *dp_bridge_next(const struct dp_bridge *prev);
 /* Ports (control thread). `ofport` 0 = give the next free number. */
 int dp_port_add(struct dp_bridge *br, const char *name, const struct dp_port_args *args,
                 uint32_t ofport, char *err, size_t errlen);
+/* The LOCAL port is refused: it goes away with its bridge. */
 int dp_port_del(struct dp_bridge *br, const char *name, char *err, size_t errlen);
 struct dp_port *dp_port_find(const struct dp_bridge *br, const char *name);
 struct dp_port *dp_port_find_any(const char *name); /* in any bridge */
@@ -114,6 +148,13 @@ int dp_bridge_publish_rules(struct dp_bridge *br);
 struct dp_bridge *dp_bridge_by_id(uint32_t id);
 /* Sum of every user's lookups and matches in one table. */
 void dp_table_stats_sum(const struct dp_bridge *br, unsigned table, struct dp_table_stats *out);
+
+/* Fail-open (control thread): `on` makes PMDs bypass the bridge's tables and forward every
+ * packet as NORMAL (learning switch); off restores the tables. Takes effect at the PMDs' next
+ * burst; flows, groups and meters are untouched. */
+void dp_bridge_set_fail_open(struct dp_bridge *br, bool on);
+bool dp_bridge_is_fail_open(const struct dp_bridge *br);
+void dp_normal_stats_sum(const struct dp_bridge *br, struct dp_normal_stats *out);
 
 /* --- Packet-in: packets the pipeline sends to the controller ---------------------------- */
 
@@ -135,7 +176,8 @@ struct dp_packet_in {
     uint64_t tun_id;     /* be64 */
 };
 
-/* A descriptor that becomes readable when packet-ins wait (for the control loop's poll). */
+/* A descriptor that becomes readable when packet-ins wait, or when the host sent packets to a
+ * LOCAL port (for the control loop's poll; those are taken by dp_local_run()). */
 int dp_packet_in_fd(void);
 /* Clears the descriptor's readiness (one syscall): call it when poll() reported the fd, then
  * drain. Draining alone (no syscall) is fine at any other time: a wake-up left pending only
@@ -167,6 +209,8 @@ enum dp_trace_kind {
     DP_TRACE_DROP,     /* note: why */
     DP_TRACE_GOTO,     /* table: next table */
     DP_TRACE_ACTION_SET, /* the action set runs now */
+    DP_TRACE_NORMAL,   /* arg2: enum mac_normal_verdict, arg: the learned port (FORWARD),
+                        * note: "fail-open" when the bridge bypassed its tables */
 };
 
 struct dp_trace_event {
@@ -201,7 +245,15 @@ void dp_pmd_stats(unsigned pmd, struct dp_pmd_stats *out);
 unsigned dp_pmd_rxqs(unsigned pmd, const struct dp_port **ports, uint16_t *queues,
                      unsigned max);
 
-/* Polls link state of every port; call periodically from the control thread. */
+/* Receives what the host sent to LOCAL ports and runs it through the bridge's pipeline, as
+ * the control thread's tx user (control thread; call it after every poll() of the control
+ * loop). One non-blocking epoll_wait() when nothing waits; at most a bounded number of
+ * bursts per port and call, so a busy host cannot starve the control thread (what is left
+ * keeps dp_packet_in_fd() readable). Returns the packets received. */
+unsigned dp_local_run(void);
+
+/* Polls link state of every port and ages the bridges' MAC learning tables; call about once a
+ * second from the control thread. */
 void dp_poll_links(void);
 
 #endif

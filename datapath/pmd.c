@@ -26,6 +26,7 @@
 #include "datapath/group.h"
 #include "datapath/id-table.h"
 #include "datapath/log.h"
+#include "datapath/mac-learning.h"
 #include "datapath/meter.h"
 #include "datapath/packet-edit.h"
 #include "datapath/rcu.h"
@@ -203,8 +204,70 @@ struct pipe_ctx {
     uint8_t table;        /* current table, for packet-in */
     const struct rule *rule; /* current rule, for packet-in's cookie and reason */
     bool sent;            /* the packet was queued for output at least once */
+    bool fail_open;       /* the bridge was fail-open at the start of the burst: NORMAL only */
+    bool parsed;          /* key and layout hold the packet's headers (see need_headers) */
     struct dp_port_stats *ist; /* where rx-side drops are counted */
+    struct pmd_replay *rec;    /* recording this packet's path, or NULL */
 };
+
+/* Burst reuse. Every packet of an rx burst arrives on the same port, with the same
+ * metadata. When the first one crossed the pipeline without its headers being parsed (every
+ * table it met matches only metadata, e.g. in_port) and met nothing that depends on the
+ * packet (no meter, only outputs to ports), every other packet of the burst takes exactly
+ * the same path: the rules it hits and the ports it goes to are recorded once and replayed,
+ * with the same counters, for the rest of the burst. A burst sees one rule-table version
+ * anyway (readers load versions per burst: classifier.h), so the replay is what the
+ * pipeline would do. Anything else clears `ok` and the burst runs packet by packet. */
+enum { REPLAY_MAX = 8 };
+struct pmd_replay {
+    bool ok;
+    bool no_rule;     /* a table missed: drop_no_rule */
+    bool drop_action; /* ended without output: drop_action */
+    uint8_t n_hits, n_out;
+    uint8_t tables[REPLAY_MAX];
+    struct rule *rules[REPLAY_MAX]; /* NULL: that table missed */
+    struct dp_port *out[REPLAY_MAX];
+};
+
+static inline void rec_output(struct pipe_ctx *c, struct dp_port *p)
+{
+    struct pmd_replay *rec = c->rec;
+    if (rec->n_out == REPLAY_MAX)
+        rec->ok = false;
+    else
+        rec->out[rec->n_out++] = p;
+}
+
+/* Packets are parsed on first need, not on arrival: a table whose rules match only
+ * metadata (in_port, metadata, tunnel: FLOW_KEY_META_WORDS) is decided without the
+ * packet's headers, and plain outputs do not read them either. Until then only the key's
+ * metadata words are valid. Parsing keeps them: the pipeline may have written metadata. */
+static inline void need_headers(struct pipe_ctx *c, const struct rte_mbuf *m,
+                                struct flow_key *key, struct flow_layout *lay)
+{
+    if (likely(c->parsed))
+        return;
+    uint64_t meta[FLOW_KEY_META_WORDS];
+    memcpy(meta, key, sizeof meta);
+    flow_key_parse(rte_pktmbuf_mtod(m, const void *), rte_pktmbuf_data_len(m), key->in_port,
+                   key, lay);
+    memcpy(key, meta, sizeof meta);
+    c->parsed = true;
+}
+
+/* Whether action `a` reads the packet's headers (key or layout) beyond the metadata:
+ * everything but an output to a port (or IN_PORT, FLOOD, ALL, LOCAL) and to the
+ * controller (whose packet-in carries only metadata in its match). */
+static inline bool action_needs_headers(const struct dp_action *a)
+{
+    if (a->type == DP_ACT_CONTROLLER)
+        return false;
+    if (a->type != DP_ACT_OUTPUT)
+        return true;
+    return !(a->port < DP_OFPORT_MAX || a->port == DP_OFPORT_IN_PORT ||
+             a->port == DP_OFPORT_FLOOD || a->port == DP_OFPORT_ALL ||
+             a->port == DP_OFPORT_LOCAL || a->port == DP_OFPORT_CONTROLLER);
+}
 
 
 static void send_to_controller(struct pipe_ctx *c, struct rte_mbuf *m,
@@ -362,6 +425,70 @@ static void exec_group(struct pipe_ctx *c, struct rte_mbuf *m, const struct flow
     }
 }
 
+/* Every port of the bridge but the ingress port, each with its own reference. */
+static void flood(struct pipe_ctx *c, struct rte_mbuf *m, unsigned depth)
+{
+    for (uint32_t i = 0; i < c->v->n_ports; i++) {
+        struct dp_port *p = c->v->ports[i];
+        if (p == c->in)
+            continue;
+        rte_pktmbuf_refcnt_update(m, 1);
+        c->sent = true;
+        if (c->rec)
+            rec_output(c, p);
+        tx_enqueue(c->pmd, p, m, depth);
+    }
+}
+
+/* NORMAL: learns where the packet's source lives, then forwards as a learning switch does
+ * (datapath/mac-learning.h). The MAC table is read for every packet and its answer never
+ * cached: the exact-match cache keeps the rule, whose action only says "NORMAL", so a learned,
+ * moved or aged address changes the very next packet's output. `give` and `consumed` as
+ * output_port_ex(). */
+static void output_normal(struct pipe_ctx *c, struct rte_mbuf *m, const struct flow_key *key,
+                          unsigned depth, bool give, bool *consumed)
+{
+    struct pmd *pmd = c->pmd;
+    struct mac_table *t = c->br->macs;
+    uint16_t tci = rte_be_to_cpu_16(key->vlan_tci);
+    uint16_t vlan = (tci & FLOW_VLAN_PRESENT) ? (tci & FLOW_VLAN_VID_MASK) : 0;
+    /* A trace only looks; a packet from the controller has no port to be learned on. */
+    if (c->in && !pmd->trace)
+        mac_table_learn(t, key->eth_src, vlan, c->in_ofport, pmd->now_ns);
+    uint32_t port = 0;
+    enum mac_normal_verdict verdict = mac_normal_decide(t, key->eth_dst, vlan, c->in_ofport,
+                                                        &port);
+    struct dp_port *out = NULL;
+    if (verdict == MAC_NORMAL_FORWARD && !(out = view_port(c->v, port)))
+        verdict = MAC_NORMAL_FLOOD; /* learned on a port that has gone since */
+    TRACE(DP_TRACE_NORMAL, c->table, port, (int32_t)verdict, NULL, NULL,
+          c->fail_open ? "fail-open" : NULL, depth);
+    struct dp_normal_stats *ns = &c->br->nstats[pmd->id];
+    switch (verdict) {
+    case MAC_NORMAL_FORWARD:
+        if (!pmd->trace)
+            STAT_ADD(ns->unicast, 1);
+        if (give)
+            *consumed = true;
+        else
+            rte_pktmbuf_refcnt_update(m, 1);
+        c->sent = true;
+        tx_enqueue(pmd, out, m, depth);
+        return;
+    case MAC_NORMAL_FLOOD:
+        if (!pmd->trace)
+            STAT_ADD(ns->flooded, 1);
+        flood(c, m, depth);
+        return;
+    case MAC_NORMAL_DROP:
+        if (!pmd->trace)
+            STAT_ADD(ns->dropped, 1);
+        TRACE(DP_TRACE_DROP, c->table, port, 0, NULL, NULL,
+              "NORMAL: the destination was learned on the ingress port", depth);
+        return;
+    }
+}
+
 /* Outputs `m` to `port`. When `give` is true the caller's reference goes with the packet
  * (a tail output: nothing runs on the packet afterwards) and *consumed is set; otherwise a
  * new reference is taken. */
@@ -370,14 +497,7 @@ static void output_port_ex(struct pipe_ctx *c, struct rte_mbuf *m, uint32_t port
 {
     struct pmd *pmd = c->pmd;
     if (port == DP_OFPORT_FLOOD || port == DP_OFPORT_ALL) {
-        for (uint32_t i = 0; i < c->v->n_ports; i++) {
-            struct dp_port *p = c->v->ports[i];
-            if (p == c->in)
-                continue;
-            rte_pktmbuf_refcnt_update(m, 1);
-            c->sent = true;
-            tx_enqueue(pmd, p, m, depth);
-        }
+        flood(c, m, depth);
         return;
     }
     struct dp_port *out;
@@ -391,6 +511,8 @@ static void output_port_ex(struct pipe_ctx *c, struct rte_mbuf *m, uint32_t port
               out ? "output to the ingress port needs in_port" : "no such port", depth);
         if (!pmd->trace && !out)
             STAT_ADD(c->ist->drop_no_port, 1);
+        if (c->rec)
+            c->rec->ok = false;
         return;
     }
     if (give)
@@ -398,6 +520,8 @@ static void output_port_ex(struct pipe_ctx *c, struct rte_mbuf *m, uint32_t port
     else
         rte_pktmbuf_refcnt_update(m, 1);
     c->sent = true;
+    if (c->rec)
+        rec_output(c, out);
     tx_enqueue(pmd, out, m, depth);
 }
 
@@ -416,6 +540,10 @@ static struct rte_mbuf *exec_actions(struct pipe_ctx *c, struct rte_mbuf *m,
     for (uint32_t i = 0; i < n; i++) {
         const struct dp_action *a = &acts[i];
         TRACE(DP_TRACE_ACTION, c->table, 0, 0, NULL, a, NULL, depth);
+        if (!c->parsed && action_needs_headers(a))
+            need_headers(c, m, key, lay);
+        if (c->rec && (a->type != DP_ACT_OUTPUT || a->port == DP_OFPORT_TABLE))
+            c->rec->ok = false; /* only outputs replay (others parse, or are per packet) */
         switch (a->type) {
         case DP_ACT_OUTPUT: {
             if (unlikely(a->port == DP_OFPORT_TABLE)) {
@@ -434,7 +562,10 @@ static struct rte_mbuf *exec_actions(struct pipe_ctx *c, struct rte_mbuf *m,
             /* The common case, one output at the end, hands our reference over: no
              * reference count traffic at all. */
             bool consumed = false;
-            output_port_ex(c, m, a->port, depth, tail && i + 1 == n, &consumed);
+            if (unlikely(a->port == DP_OFPORT_NORMAL))
+                output_normal(c, m, key, depth, tail && i + 1 == n, &consumed);
+            else
+                output_port_ex(c, m, a->port, depth, tail && i + 1 == n, &consumed);
             if (consumed)
                 return NULL;
             break;
@@ -577,16 +708,47 @@ static void pipeline(struct pipe_ctx *c, struct rte_mbuf *m, struct flow_key *ke
     struct pmd *pmd = c->pmd;
     struct action_set set = {.n = 0};
 
+    if (unlikely(c->fail_open)) {
+        /* Standalone fail mode without a controller: a learning switch, the tables bypassed
+         * (what the hidden top-priority NORMAL flow of Open vSwitch's fail-open does). */
+        if (!pmd->trace)
+            STAT_ADD(c->br->nstats[pmd->id].fail_open, 1);
+        need_headers(c, m, key, lay); /* NORMAL reads the Ethernet addresses and VLAN */
+        bool consumed = false;
+        output_normal(c, m, key, 0, true, &consumed);
+        if (consumed)
+            return;
+        if (!c->sent && !pmd->trace)
+            STAT_ADD(c->ist->drop_action, 1);
+        rte_pktmbuf_free(m);
+        return;
+    }
+
     for (;;) {
         c->table = table;
-        struct rule *r = pmd->emc ? emc_lookup(pmd->emc, c->br->id, table, c->br->tables[table], key)
-                                  : flow_table_lookup(c->br->tables[table], key);
+        const struct flow_table *t = c->br->tables[table];
+        uint64_t version = cls_version(t->cls);
+        const struct cls_union *u = cls_union(t->cls); /* after the version: emc.h */
+        if (u->packet_words)
+            need_headers(c, m, key, lay);
+        struct rule *r = pmd->emc ? emc_lookup_union(pmd->emc, c->br->id, table, t, version, u, key)
+                                  : cls_lookup(t->cls, key, version, NULL);
         TRACE(DP_TRACE_LOOKUP, table, 0, 0, r, NULL, NULL, 0);
         if (!pmd->trace) {
             struct dp_table_stats *ts = &c->br->tstats[pmd->id][table];
             STAT_ADD(ts->lookups, 1);
             if (r)
                 STAT_ADD(ts->matches, 1);
+        }
+        if (c->rec) {
+            struct pmd_replay *rec = c->rec;
+            if (rec->n_hits == REPLAY_MAX || (r && r->meter_id)) {
+                rec->ok = false;
+            } else {
+                rec->tables[rec->n_hits] = table;
+                rec->rules[rec->n_hits++] = r;
+                rec->no_rule |= !r;
+            }
         }
         if (unlikely(!r)) {
             /* OpenFlow 1.3 table-miss without a table-miss flow: drop. */
@@ -651,6 +813,8 @@ static void pipeline(struct pipe_ctx *c, struct rte_mbuf *m, struct flow_key *ke
         TRACE(DP_TRACE_DROP, c->table, 0, 0, NULL, NULL, "no output (drop)", 0);
         if (!pmd->trace)
             STAT_ADD(c->ist->drop_action, 1);
+        if (c->rec)
+            c->rec->drop_action = true;
     }
     rte_pktmbuf_free(m);
 }
@@ -668,6 +832,9 @@ static void ctx_init(struct pipe_ctx *c, struct pmd *pmd, struct dp_bridge *br,
     c->table = 0;
     c->rule = NULL;
     c->sent = false;
+    c->parsed = true; /* callers outside the rx path hand in a parsed key */
+    c->rec = NULL;
+    c->fail_open = __atomic_load_n(&br->fail_open, __ATOMIC_ACQUIRE) != 0;
     c->ist = in ? &in->stats[pmd->id] : &control_sink;
 }
 
@@ -694,6 +861,34 @@ void pmd_execute_actions(struct pmd *pmd, struct dp_bridge *br, struct dp_port *
 
 /* --- The loop --------------------------------------------------------------------------- */
 
+/* What pipeline() would do with `m`, by the path `rec` recorded for an earlier packet of
+ * the same burst: the same table and rule counters, outputs and drop counters. */
+static void replay_packet(struct pipe_ctx *c, const struct pmd_replay *rec, struct rte_mbuf *m)
+{
+    struct pmd *pmd = c->pmd;
+    for (unsigned h = 0; h < rec->n_hits; h++) {
+        struct dp_table_stats *ts = &c->br->tstats[pmd->id][rec->tables[h]];
+        STAT_ADD(ts->lookups, 1);
+        if (rec->rules[h]) {
+            STAT_ADD(ts->matches, 1);
+            acc_hit(pmd, rec->rules[h], m->pkt_len);
+        }
+    }
+    if (rec->no_rule)
+        STAT_ADD(c->ist->drop_no_rule, 1);
+    if (rec->drop_action)
+        STAT_ADD(c->ist->drop_action, 1);
+    if (!rec->n_out) {
+        rte_pktmbuf_free(m);
+        return;
+    }
+    for (unsigned o = 0; o + 1 < rec->n_out; o++) {
+        rte_pktmbuf_refcnt_update(m, 1);
+        tx_enqueue(pmd, rec->out[o], m, 0);
+    }
+    tx_enqueue(pmd, rec->out[rec->n_out - 1], m, 0);
+}
+
 static uint32_t process_rxq(struct pmd *pmd, const struct pmd_rxq *rxq)
 {
     struct rte_mbuf *pkts[PMD_BURST];
@@ -710,6 +905,11 @@ static uint32_t process_rxq(struct pmd *pmd, const struct pmd_rxq *rxq)
     for (uint16_t i = 0; i < n && i < 4; i++)
         rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 
+    /* The first packet that enters the pipeline is recorded (unless tracing); when its path
+     * is replayable, the rest of the burst replays it (see struct pmd_replay). */
+    struct pmd_replay rec;
+    bool record = pmd->trace == NULL, replay = false;
+    uint32_t n_replayed = 0;
     for (uint16_t i = 0; i < n; i++) {
         struct rte_mbuf *m = pkts[i];
         if (i + 4 < n)
@@ -720,17 +920,50 @@ static uint32_t process_rxq(struct pmd *pmd, const struct pmd_rxq *rxq)
             rte_pktmbuf_free(m);
             continue;
         }
+        if (replay) {
+            replay_packet(&c, &rec, m);
+            n_replayed++;
+            continue;
+        }
+        if (record) {
+            rec.ok = true;
+            rec.no_rule = rec.drop_action = false;
+            rec.n_hits = rec.n_out = 0;
+            c.rec = &rec;
+        }
         struct flow_key key;
         struct flow_layout lay;
-        flow_key_parse(rte_pktmbuf_mtod(m, void *), rte_pktmbuf_data_len(m), in->ofport, &key,
-                       &lay);
+        /* Metadata only; need_headers() parses when a table or an action needs more. */
+        memset(&key, 0, FLOW_KEY_META_WORDS * sizeof(uint64_t));
+        key.in_port = in->ofport;
         c.rule = NULL;
         c.sent = false;
+        c.parsed = false;
+        if (unlikely(pmd->trace != NULL))
+            need_headers(&c, m, &key, &lay);
         pipeline(&c, m, &key, &lay, 0);
+        if (record) {
+            replay = rec.ok && !c.parsed;
+            record = false;
+            c.rec = NULL;
+        }
     }
     acc_flush(pmd);
+    if (n_replayed)
+        STAT_ADD(pmd->stats.replayed, n_replayed);
     STAT_ADD(c.ist->rx_packets, n);
     STAT_ADD(c.ist->rx_bytes, rx_bytes);
+    return n;
+}
+
+/* One burst of a queue no PMD polls (a bridge's LOCAL port, datapath/dp.c: the control
+ * thread receives for it), through the same code as a PMD's, then the output sent. */
+uint32_t pmd_poll_rxq(struct pmd *pmd, const struct pmd_rxq *rxq);
+uint32_t pmd_poll_rxq(struct pmd *pmd, const struct pmd_rxq *rxq)
+{
+    uint32_t n = process_rxq(pmd, rxq);
+    if (pmd->n_dirty)
+        pmd_flush(pmd);
     return n;
 }
 

@@ -1,8 +1,10 @@
 #include "datapath/port.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_bus.h>
 #include <rte_dev.h>
@@ -40,6 +42,46 @@ int dp_name_validate(const char *what, const char *name, char *err, size_t errle
                      what, name, c);
             return -EINVAL;
         }
+    }
+    return 0;
+}
+
+int dp_local_devargs(const char *bridge, uint32_t bridge_id, char *buf, size_t len, char *err,
+                     size_t errlen)
+{
+    if (strlen(bridge) >= IFNAMSIZ) {
+        snprintf(err, errlen,
+                 "bridge %s: its LOCAL port would be a network interface named %s, but "
+                 "interface names are at most %d characters (use a shorter bridge name, or "
+                 "local=none for a bridge without LOCAL port)",
+                 bridge, bridge, IFNAMSIZ - 1);
+        return -ENAMETOOLONG;
+    }
+    int n = snprintf(buf, len, "net_tap_sl%u,iface=%s", bridge_id, bridge);
+    if (n < 0 || (size_t)n >= len) {
+        snprintf(err, errlen, "bridge %s: LOCAL port devargs too long", bridge);
+        return -ENAMETOOLONG;
+    }
+    return 0;
+}
+
+int dp_local_precheck(const char *bridge, char *err, size_t errlen)
+{
+    if (access("/dev/net/tun", R_OK | W_OK) != 0) {
+        int e = errno;
+        snprintf(err, errlen,
+                 "bridge %s: cannot create its LOCAL port (tap interface %s): /dev/net/tun: %s "
+                 "(load the tun module, or use local=none for a bridge without LOCAL port)",
+                 bridge, bridge, strerror(e));
+        return -ENODEV;
+    }
+    if (if_nametoindex(bridge) != 0) {
+        snprintf(err, errlen,
+                 "bridge %s: cannot create its LOCAL port: a network interface named %s "
+                 "already exists in this network namespace (delete it, choose another bridge "
+                 "name, or use local=none for a bridge without LOCAL port)",
+                 bridge, bridge);
+        return -EEXIST;
     }
     return 0;
 }
@@ -103,6 +145,8 @@ static int configure(struct dp_port *p, unsigned n_tx_users, struct rte_mempool 
     }
     unsigned n_txq = RTE_MIN(n_tx_users, (unsigned)info.max_tx_queues);
     n_txq = RTE_MIN(n_txq, (unsigned)DP_MAX_TXQ);
+    if (p->internal)
+        n_txq = RTE_MIN(n_txq, 1u); /* see dp_port_args.internal */
     if (n_txq == 0) {
         snprintf(err, errlen, "port %s: device %s has no tx queue", p->name, p->devargs);
         return -EINVAL;
@@ -114,6 +158,8 @@ static int configure(struct dp_port *p, unsigned n_tx_users, struct rte_mempool 
     memset(&conf, 0, sizeof conf);
     if (info.dev_flags && (*info.dev_flags & RTE_ETH_DEV_INTR_LSC))
         conf.intr_conf.lsc = 1;
+    if (p->internal)
+        conf.intr_conf.rxq = 1; /* the control thread waits on the queue's descriptor */
     if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
         conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
     if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
@@ -188,6 +234,21 @@ static int configure(struct dp_port *p, unsigned n_tx_users, struct rte_mempool 
     }
     /* Not every driver implements promiscuous mode (vhost has no filter): not an error. */
     rte_eth_promiscuous_enable(p->eth_port);
+    if (p->internal) {
+        /* net_tap's queue descriptor is the tap's own: readable while the host has sent
+         * packets that rx_burst has not read yet. */
+        p->rx_intr_fd = rte_eth_dev_rx_intr_ctl_q_get_fd(p->eth_port, 0);
+        if (p->rx_intr_fd < 0) {
+            snprintf(err, errlen, "port %s: device %s has no rx interrupt descriptor", p->name,
+                     p->devargs);
+            return -ENOTSUP; /* the caller unregisters, stops and removes */
+        }
+        /* net_tap brings the interface up when it starts; an internal port starts down. */
+        rc = rte_eth_dev_set_link_down(p->eth_port);
+        if (rc)
+            SLOG(WARNING, "port %s: cannot set the tap interface down: %s", p->name,
+                 strerror(-rc));
+    }
     uint16_t mtu = 0;
     if (vhost && want_mtu)
         p->mtu = want_mtu;
@@ -207,7 +268,9 @@ int dp_port_open(struct dp_port *p, const struct dp_port_args *args, unsigned n_
     int rc;
 
     p->type = args->type;
-    p->n_rxq = args->n_rxq ? args->n_rxq : 1;
+    p->internal = args->internal;
+    p->rx_intr_fd = -1;
+    p->n_rxq = args->internal ? 1 : args->n_rxq ? args->n_rxq : 1;
     p->mtu = args->mtu;
     snprintf(p->devargs, sizeof p->devargs, "%s", args->devargs ? args->devargs : "");
     snprintf(p->path, sizeof p->path, "%s", args->path ? args->path : "");
@@ -283,6 +346,7 @@ void dp_port_close(struct dp_port *p)
         if (rc)
             SLOG(WARNING, "port %s: remove device: %s", p->name, strerror(-rc));
     }
+    p->rx_intr_fd = -1;
     SLOG(INFO, "port %s: closed", p->name);
 }
 

@@ -71,6 +71,8 @@ struct dp_port {
     char devargs[512];   /* as probed */
     char path[256];      /* vhost-user socket path, "" for other types */
     bool probed_here;    /* we hot-plugged the device, so we remove it */
+    bool internal;       /* the bridge's LOCAL port (a net_tap): see dp_port_args.internal */
+    int rx_intr_fd;      /* internal: readable when the host sent packets; -1 otherwise */
 
     uint16_t n_rxq;
     uint16_t n_txq;
@@ -97,6 +99,13 @@ struct dp_port_args {
     const char *path;     /* vhost: socket path */
     uint16_t n_rxq;       /* 0 = 1 */
     uint16_t mtu;         /* 0 = leave the device's default */
+    /* The bridge's LOCAL port (what Open vSwitch calls an internal port): `devargs` is a
+     * net_tap device (dp_local_devargs()). It gets one queue pair, since net_tap needs as
+     * many tx as rx queues and the host's stack is no faster with more, so every tx user
+     * shares it under txq_lock. Its rx queue is not polled by a PMD (a read() per poll) but
+     * by the control thread when rx_intr_fd becomes readable. The kernel interface is left
+     * administratively down, like OVS's: the user brings it up. */
+    bool internal;
 };
 
 /* Probes (or finds, when already probed) the device, configures n_rxq rx queues and
@@ -114,6 +123,18 @@ void dp_port_stats_sum(const struct dp_port *p, struct dp_port_stats *sum);
 
 /* Refreshes link_up from the device (control thread). Returns true when it changed. */
 bool dp_port_poll_link(struct dp_port *p);
+
+/* The devargs of bridge `bridge`'s LOCAL port, a net_tap device whose kernel interface is
+ * named after the bridge: "net_tap_sl<bridge_id>,iface=<bridge>". Checks only what the
+ * name allows (a kernel interface name is at most IFNAMSIZ - 1 = 15 characters); returns 0,
+ * or -ENAMETOOLONG with a message that suggests a bridge without LOCAL port. */
+int dp_local_devargs(const char *bridge, uint32_t bridge_id, char *buf, size_t len, char *err,
+                     size_t errlen);
+
+/* What stops the LOCAL tap from being created in this network namespace, checked before
+ * DPDK tries (its own errors name neither the interface nor the cause): no /dev/net/tun, or
+ * an interface of that name already there. Returns 0, or a negative errno with a message. */
+int dp_local_precheck(const char *bridge, char *err, size_t errlen);
 
 /* Validates a port or bridge name: 1..31 chars of [A-Za-z0-9_.-], not starting with '-'.
  * Returns 0 or -EINVAL with a message. */

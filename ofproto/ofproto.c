@@ -13,15 +13,12 @@ static int check_actions(struct dp_bridge *br, const struct dp_action *a, uint32
                          struct ofp_err *e)
 {
     for (uint32_t i = 0; i < n; i++) {
-        if (a[i].type == DP_ACT_OUTPUT &&
-            (a[i].port == DP_OFPORT_NORMAL || a[i].port == DP_OFPORT_LOCAL ||
-             a[i].port == DP_OFPORT_ANY || (a[i].port == 0)))
+        /* Every reserved port but ANY is honoured (NORMAL: datapath/mac-learning.h; LOCAL:
+         * the bridge's tap); 0 and ANY name no port at all. */
+        if (a[i].type == DP_ACT_OUTPUT && (a[i].port == DP_OFPORT_ANY || a[i].port == 0))
             return ofp_fail(e, OFPET_BAD_ACTION, OFPBAC_BAD_OUT_PORT,
-                        "output to port %s is not supported (no %s in sluice)",
-                        a[i].port == DP_OFPORT_NORMAL  ? "NORMAL"
-                        : a[i].port == DP_OFPORT_LOCAL ? "LOCAL"
-                                                       : "0/ANY",
-                        a[i].port == DP_OFPORT_NORMAL ? "L2 learning yet" : "such port");
+                            "output to port %s: not a port (0 and ANY cannot be output to)",
+                            a[i].port ? "ANY" : "0");
         if (a[i].type == DP_ACT_GROUP && !id_table_get(br->groups, a[i].port))
             return ofp_fail(e, OFPET_BAD_ACTION, OFPBAC_BAD_OUT_GROUP, "group %u does not exist",
                         a[i].port);

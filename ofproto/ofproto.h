@@ -48,8 +48,9 @@ int ofproto_flow_mod(struct dp_bridge *br, enum ofproto_flow_cmd cmd, const stru
                      struct ofp_err *e);
 
 /* Checks a spec's actions and instructions against the bridge: output ports may be any
- * number (OpenFlow allows ports that come later) except reserved ports the datapath cannot
- * honour (NORMAL, LOCAL); groups and meters must exist; goto_table must go forward. */
+ * number (OpenFlow allows ports that come later) or reserved port the datapath honours
+ * (IN_PORT, FLOOD, ALL, NORMAL, LOCAL, CONTROLLER; not ANY, 0, or TABLE outside PACKET_OUT);
+ * groups and meters must exist; goto_table must go forward. */
 int ofproto_validate(struct dp_bridge *br, const struct flow_spec *spec, struct ofp_err *e);
 
 /* Makes every change visible to the datapath (one publication per changed table). */

@@ -540,7 +540,7 @@ static void test_parse_errors(void **state)
         {{"--timeout=nan", "show"}, "invalid --timeout 'nan'", "show"},
         {{"--timeout=1e9", "show"}, "invalid --timeout '1e9'", "show"},
         {{"add-br"}, "add-br: missing BR", "add-br"},
-        {{"add-br", "a", "b"}, "add-br: unexpected argument 'b'", "add-br"},
+        {{"add-br", "a", "local=none", "c"}, "add-br: unexpected argument 'c'", "add-br"},
         {{"del-br"}, "del-br: missing BR", "del-br"},
         {{"add-port", "br0"}, "add-port: missing PORT", "add-port"},
         {{"del-port", "br0"}, "del-port: missing PORT", "del-port"},
@@ -764,6 +764,11 @@ static void test_e2e_bridges_and_ports(void **state)
     struct run r = RUN(f, "add-br", "br0");
     assert_ok(&r, "");
     assert_request("add-br", "{\"bridge\":\"br0\"}");
+    run_free(&r);
+
+    r = RUN(f, "add-br", "br1", "local=none");
+    assert_ok(&r, "");
+    assert_request("add-br", "{\"bridge\":\"br1\",\"local\":\"none\"}");
     run_free(&r);
 
     r = RUN(f, "del-br", "br0");
@@ -990,6 +995,8 @@ static void test_e2e_usage_errors_send_nothing(void **state)
         {{"add-port", "br0", "p", "mtu=1", "mtu=2"}, "option 'mtu' given twice", "add-port"},
         {{"add-port", "", "p"}, "add-port: empty bridge", "add-port"},
         {{"add-br", "\xff"}, "bridge '\xff' is not valid UTF-8", "add-br BR"},
+        {{"add-br", "br0", "none"}, "add-br: bad option 'none': expected local=tap or local=none",
+         "add-br BR [local=tap|none]"},
         {{"del-flows", "br0", "a", "b"}, "unexpected argument 'b'", "del-flows BR [FLOW] [--strict]"},
         {{"show", "--strict"}, "show: option --strict does not apply", "show\n"},
         {{"--timeout", "x", "show"}, "invalid --timeout 'x'", "show\n"},

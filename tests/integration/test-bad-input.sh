@@ -58,7 +58,7 @@ expect_exit "add-flow with a port number beyond range" 1 "in_port|99999999999" \
 flows_after=$(ctl_json dump-flows br0 | jq '.flows | length')
 assert_eq "refused flows left the table unchanged" "$flows_after" "$flows_before"
 ports_now=$(ctl_json dump-ports br0 | jq -r '[.ports[].name] | sort | join(",")')
-assert_eq "refused ports left the bridge unchanged" "$ports_now" "vm1,vm2"
+assert_eq "refused ports left the bridge unchanged (its LOCAL port br0 too)" "$ports_now" "br0,vm1,vm2"
 
 # --- the daemon cannot be reached (exit 3) --------------------------------------------------
 expect_exit "run dir without a daemon" 3 "/nonexistent-sluice|connect" \

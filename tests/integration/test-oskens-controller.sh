@@ -8,19 +8,21 @@
 #      FLOW_MOD, and the learned flows show in `sluicectl dump-flows` and `ovs-ofctl
 #      dump-flows`, counting the traffic.
 #   2. The controller dies (SIGKILL). fail_mode=standalone: ping keeps working on the flows it
-#      installed (traffic keeps their idle timeout from expiring); after 15 s the bridge is
-#      fail-open; a packet that needs the controller is dropped and counted.
+#      installed (traffic keeps their idle timeout from expiring); a packet that needs the
+#      controller is dropped and counted; after 15 s the bridge is fail-open: a learning switch
+#      (NORMAL for every packet, tables bypassed), so even with every flow deleted ping works
+#      and fdb-show lists both MACs.
 #   3. The controller restarts on the same port: sluiced reconnects by itself (backoff at most
 #      8 s), leaves fail-open; with the learned flows deleted, ping brings them back (new
 #      PACKET_INs are served); with no traffic they idle-expire, the table-miss flow stays.
-#   4. fail_mode=secure: the controller dies again and the bridge never goes fail-open.
+#   4. fail_mode=secure: the controller dies again and the bridge never goes fail-open: the
+#      installed flows keep forwarding, and once they are deleted ping fails.
 #
-# sluice's fail modes (control/ofconn.h): sluice has no NORMAL action, so unlike Open vSwitch
-# it cannot turn into a learning switch when its controller goes away. In both modes the
-# controller's flows stay and keep forwarding, and packets for the controller are dropped
-# (counted in get-controller "packet_in_dropped"): hosts the controller already connected keep
-# talking, new ones cannot. "standalone" additionally reports fail-open after 15 s without a
-# controller; "secure" never does.
+# sluice's fail modes (control/ofconn.h): in both modes the controller's flows stay and keep
+# forwarding while no controller is connected, and packets for the controller are dropped
+# (counted in get-controller "packet_in_dropped"). "standalone" turns the bridge into a
+# learning switch (fail-open, as Open vSwitch does) after 15 s without a controller, until a
+# controller connects again; "secure" never does.
 #
 # Controllers are configured and observed with `sluicectl set-controller` / `get-controller`
 # (JSON-RPC methods of the same names).
@@ -149,6 +151,12 @@ assert_eq "controller got no OFPT_ERROR" "$(ctrl_log_count OFPT_ERROR)" 0
 kill_controller
 check "get-controller: not connected once the controller is gone" wait_until 10 ctrl_not_connected
 check "ping still works on the installed flows" ping_ok
+drops0=$(ctrl_field .packet_in_dropped)
+# An unknown destination needs the controller (ARP broadcast to the table-miss flow).
+ip netns exec "$ns1" ping -c 2 -i 0.3 -W 1 -q 198.18.1.99 >/dev/null 2>&1
+drops1=$(ctrl_field .packet_in_dropped)
+assert_gt "packets for the missing controller dropped and counted" "${drops1:-0}" "${drops0:-0}"
+assert_eq "not fail-open yet (drops counted before the 15 s)" "$(ctrl_field .fail_open)" false
 # Continuous traffic across the fail-open transition: no loss expected (ARP refreshes of the
 # kernels in the namespaces are unicast and match the learned flows too).
 ip netns exec "$ns1" ping -c 100 -i 0.2 -W 1 -q 198.18.1.2 >"$RUN_DIR/ping-failopen.txt" 2>&1 &
@@ -159,12 +167,23 @@ check "standalone: fail-open after 15 s without controller (bounded 25 s)" \
 wait_gen "$ping_pid" 30
 rx=$(sed -nE 's/.* ([0-9]+) received.*/\1/p' "$RUN_DIR/ping-failopen.txt")
 assert_ge "pings answered across the fail-open transition (of 100)" "${rx:-0}" 99
-drops0=$(ctrl_field .packet_in_dropped)
-# An unknown destination needs the controller (ARP broadcast to the table-miss flow).
-ip netns exec "$ns1" ping -c 2 -i 0.3 -W 1 -q 198.18.1.99 >/dev/null 2>&1
-drops1=$(ctrl_field .packet_in_dropped)
-assert_gt "packets for the missing controller dropped and counted" "${drops1:-0}" "${drops0:-0}"
 check "learned flows still installed" learned_flows_are 2
+# Fail-open is a learning switch: with NO flow left, ping still works (NORMAL, tables bypassed).
+fdb_field() { ctl_json fdb-show br0 | jq -r "$1"; }
+fo0=$(fdb_field .stats.fail_open_packets)
+check "fail-open: del-flows br0 (every flow)" ctl del-flows br0
+assert_eq "fail-open: no flow left" "$(ctl_json dump-flows br0 | jq '.flows | length')" 0
+check "fail-open: ping works with no flows (learning switch)" wait_until 10 ping_ok
+assert_gt "fail-open: packets forwarded as NORMAL counted" "$(fdb_field .stats.fail_open_packets)" "${fo0:-0}"
+assert_eq "fail-open: fdb-show says so" "$(fdb_field .fail_open)" true
+fdb_port() { ctl_json fdb-show br0 | jq -r --arg m "$1" '[.entries[] | select(.mac == $m) | .port] | first // empty'; }
+assert_eq "fail-open: $MAC1 learned on p1" "$(fdb_port $MAC1)" p1
+assert_eq "fail-open: $MAC2 learned on p2" "$(fdb_port $MAC2)" p2
+tr_failopen() {
+    ctl_json trace br0 "in_port=p1,dl_src=$MAC1,dl_dst=$MAC2" |
+        jq -e '[.steps[] | select(.kind == "normal" and .fail_open == true and .decision == "forward")] | length == 1' >/dev/null
+}
+check "fail-open: trace shows NORMAL (fail-open) forwarding to p2, no table lookup" tr_failopen
 
 # --- 3. the controller comes back ----------------------------------------------------------
 if ! start_controller 3; then
@@ -177,7 +196,8 @@ check "controller saw the switch connect twice" \
     wait_until 10 bash -c "[ \$(grep -c 'l2switch: switch .* connected' '$CTRL_LOG') -ge 2 ]"
 check "del-flows the learned flows (by cookie)" ctl del-flows br0 "cookie=$LEARNED/-1"
 check "learned flows gone" learned_flows_are 0
-check "table-miss flow kept" miss_flow_present
+check "table-miss flow back (the controller installs it on connect)" wait_until 10 miss_flow_present
+assert_eq "left fail-open: fdb-show says so" "$(ctl_json fdb-show br0 | jq -r .fail_open)" false
 learned_before=$(ctrl_log_count "l2switch: flow ")
 check "ping works through the restarted controller" wait_until 15 ping_ok
 check "the learned flows are back" wait_until 5 learned_flows_are 2
@@ -208,6 +228,9 @@ assert_eq "secure: not fail-open 17 s after the controller died" "$(ctrl_field .
 wait_gen "$ping_pid" 30
 rx=$(sed -nE 's/.* ([0-9]+) received.*/\1/p' "$RUN_DIR/ping-secure.txt")
 assert_ge "secure: pings answered on the installed flows without controller (of 100)" "${rx:-0}" 99
+check "secure: del-flows br0 (every flow)" ctl del-flows br0
+check_not "secure: no flows and no controller: ping fails (no learning switch)" ping_once
+assert_eq "secure: fdb-show not fail-open" "$(ctl_json fdb-show br0 | jq -r .fail_open)" false
 
 check "sluiced still running" sluiced_alive
 it_finish

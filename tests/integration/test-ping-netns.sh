@@ -17,8 +17,8 @@ make_veth "$h2" "$ns2" eth0 198.18.0.2/24 02:00:00:00:01:02 || { fail "veth $h2"
 check "add-br br0" ctl add-br br0
 check "add-port p1 (af_packet on $h1)" ctl add-port br0 p1 type=dpdk "devargs=net_af_packet0,iface=$h1"
 check "add-port p2 (af_packet on $h2)" ctl add-port br0 p2 type=dpdk "devargs=net_af_packet1,iface=$h2"
-ports_listed() { [ "$(ctl_json dump-ports br0 | jq '.ports | length')" = 2 ]; }
-check "dump-ports br0 lists both ports" ports_listed
+ports_listed() { [ "$(ctl_json dump-ports br0 | jq -r '[.ports[].name] | join(",")')" = p1,p2,br0 ]; }
+check "dump-ports br0 lists both ports and LOCAL (br0)" ports_listed
 
 ping_ok() { ip netns exec "$ns1" ping -c 3 -i 0.2 -W 1 -q 198.18.0.2; }
 ping_once() { ip netns exec "$ns1" ping -c 2 -i 0.2 -W 1 -q 198.18.0.2; }
