@@ -35,6 +35,14 @@
 #   --scenarios LIST     SIZE:FLOWS items, SIZE = generator frame length without FCS
 #                        (default "64:1 64:1000 1514:1"; 1514 is a 1518-byte frame on the wire)
 #   --systems LIST       any of testpmd sluice ovs (default all three, in that order)
+#   --pipeline KIND      the switches' flow table (testpmd has none):
+#                        inport  in_port=vm1,actions=output:vm2 and back (default): a table
+#                                that looks only at the ingress port (OVS's "simple match"
+#                                case; sluice decides a burst once, see docs/DESIGN.md)
+#                        l4      per direction: priority=20,in_port=vm1,udp,nw_dst=198.18.0.0/16,
+#                                tp_dst=5001,actions=output:vm2 plus priority=10,in_port=vm1,
+#                                actions=drop: every packet must be parsed to L4 and looked up
+#                                under two masks (the generator's frames all match priority 20)
 #   --results FILE       append the dated section to FILE (default bench/RESULTS.md)
 #   --no-results         do not write a results file
 #   --keep               keep the work directory (logs, per-run JSON) and print its path
@@ -78,6 +86,7 @@ OVS_SCHEMA="${OVS_SCHEMA:-/usr/share/openvswitch/vswitch.ovsschema}"
 ROUNDS=5
 DURATION=10
 SCENARIOS="64:1 64:1000 1514:1"
+PIPELINE=inport
 SYSTEMS="testpmd sluice ovs"
 RESULTS="$BENCH_DIR/RESULTS.md"
 KEEP=0
@@ -104,6 +113,7 @@ while [ $# -gt 0 ]; do
     --duration) [ $# -ge 2 ] || die "--duration needs a value"; DURATION="$2"; shift 2 ;;
     --scenarios) [ $# -ge 2 ] || die "--scenarios needs a value"; SCENARIOS="$2"; shift 2 ;;
     --systems) [ $# -ge 2 ] || die "--systems needs a value"; SYSTEMS="$2"; shift 2 ;;
+    --pipeline) [ $# -ge 2 ] || die "--pipeline needs a value"; PIPELINE="$2"; shift 2 ;;
     --results) [ $# -ge 2 ] || die "--results needs a file"; RESULTS="$2"; shift 2 ;;
     --no-results) RESULTS=""; shift ;;
     --keep) KEEP=1; shift ;;
@@ -117,6 +127,19 @@ while [ $# -gt 0 ]; do
 done
 
 case "$ROUNDS" in '' | *[!0-9]* | 0) die "--rounds '$ROUNDS': expected a positive integer" ;; esac
+case "$PIPELINE" in inport | l4) ;; *) die "--pipeline '$PIPELINE': expected inport or l4" ;; esac
+# pipeline_flows: the flows both switches get, one per line.
+pipeline_flows() {
+    if [ "$PIPELINE" = l4 ]; then
+        printf '%s\n' \
+            "priority=20,in_port=vm1,udp,nw_dst=198.18.0.0/16,tp_dst=5001,actions=output:vm2" \
+            "priority=20,in_port=vm2,udp,nw_dst=198.18.0.0/16,tp_dst=5001,actions=output:vm1" \
+            "priority=10,in_port=vm1,actions=drop" "priority=10,in_port=vm2,actions=drop"
+    else
+        printf '%s\n' "priority=10,in_port=vm1,actions=output:vm2" \
+            "priority=10,in_port=vm2,actions=output:vm1"
+    fi
+}
 case "$QUIET_PCT" in '' | *[!0-9]*) die "--wait-quiet '$QUIET_PCT': expected a percentage 0..100" ;; esac
 case "$RETRIES" in '' | *[!0-9]*) die "--retry-contended '$RETRIES': expected a count" ;; esac
 case "$CLEAN_PCT" in '' | *[!0-9]*) die "CLEAN_PCT '$CLEAN_PCT': expected a percentage" ;; esac
@@ -581,14 +604,14 @@ run_sluice() {
         fi
     done
     local f
-    for f in "priority=10,in_port=vm1,actions=output:vm2" "priority=10,in_port=vm2,actions=output:vm1"; do
+    while IFS= read -r f; do
         logcmd sluicectl sluicectl --run-dir "$d" add-flow br0 "$f"
         if ! sluice_ctl add-flow br0 "$f" >>"$d/switch.log" 2>&1; then
             log "sluicectl add-flow br0 $f failed"
             stop_pid "$pid"
             return 1
         fi
-    done
+    done < <(pipeline_flows)
     sluice_pmd_stats >"$d/pmd0.json" 2>>"$d/switch.log"
     run_gen "$pid" "$d/vm1.sock" "$d/vm2.sock" "$size" "$flows"
     local grc=$?
@@ -676,10 +699,10 @@ run_ovs() {
     local mgmt="unix:$d/$br.mgmt"
     "${of[@]}" del-flows "$mgmt" >>"$d/setup.log" 2>&1
     local f ok=1
-    for f in "priority=10,in_port=vm1,actions=output:vm2" "priority=10,in_port=vm2,actions=output:vm1"; do
+    while IFS= read -r f; do
         logcmd ovs-ofctl "${of[@]}" add-flow "$mgmt" "$f"
         "${of[@]}" add-flow "$mgmt" "$f" >>"$d/setup.log" 2>&1 || ok=0
-    done
+    done < <(pipeline_flows)
     if [ "$ok" = 0 ]; then
         log "ovs-ofctl add-flow failed (see $d/setup.log)"
         stop_pid "$pid"
@@ -797,7 +820,7 @@ fi
 
 STARTED_AT=$(date -u '+%Y-%m-%d %H:%M UTC')
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-log "run-forwarding: systems [$ACTIVE], scenarios [$SCENARIOS], $ROUNDS round(s) x $DURATION s; work dir $WORK"
+log "run-forwarding: systems [$ACTIVE], scenarios [$SCENARIOS], pipeline $PIPELINE, $ROUNDS round(s) x $DURATION s; work dir $WORK"
 : >"$WORK/runs.jsonl"
 # last_run_contended: the latest run got less than CLEAN_PCT % of a CPU for the PMD or the
 # generator (a run that failed is not retried here: a failure is reported, not hidden).
@@ -856,11 +879,12 @@ SUMMARY="$WORK/summary.md"
     if [ "$QUICK" = 1 ]; then
         echo "## $STARTED_AT — forwarding smoke test (--quick: $DURATION s, 1 round; not a measurement)"
     else
-        echo "## $STARTED_AT — forwarding, $ROUNDS rounds x $DURATION s, interleaved"
+        echo "## $STARTED_AT — forwarding, $ROUNDS rounds x $DURATION s, interleaved, pipeline $PIPELINE"
     fi
     echo
     machine_info
     echo "- placement: generator on CPU $GEN_CPU; switch PMD on CPU $PMD_CPU; switch control threads on CPU $CTRL_CPU"
+    echo "- flows (pipeline $PIPELINE, both switches): $(pipeline_flows | paste -sd ';' | sed 's/;/; /g')"
     echo
     CLEAN_PCT="$CLEAN_PCT" python3 "$BENCH_DIR/run-forwarding-report.py" "$WORK/runs.jsonl" "$WORK/commands.tsv" \
         "$ACTIVE" "$SCENARIOS" "$GEN_CPU" "$PMD_CPU"

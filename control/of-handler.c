@@ -184,7 +184,8 @@ static void handle_port_mod(struct ofconn *c, struct dp_bridge *br, const struct
     /* The bits are kept and reported (PORT_DESC, PORT_STATUS). PORT_DOWN sets the device's
      * link down (where the driver can; the datapath then counts what it would send as
      * drop_port_down) and the link change follows as its own PORT_STATUS; NO_PACKET_IN is
-     * honoured by the packet-in path. The datapath does not act on NO_RECV and NO_FWD yet. */
+     * honoured by the packet-in path; NO_RECV and NO_FWD go to the datapath (dp_port.config):
+     * received packets, or packets output to the port, are dropped as drop_port_config. */
     /* The LOCAL port's PORT_DOWN is its tap interface's administrative state, which the
      * host may have changed since (`ip link set BR up`), as in Open vSwitch. */
     if (p->internal)
@@ -206,6 +207,10 @@ static void handle_port_mod(struct ofconn *c, struct dp_bridge *br, const struct
         }
     }
     op->config = config;
+    __atomic_store_n(&p->config,
+                     ((config & OFPPC_NO_RECV) ? DP_PORT_NO_RECV : 0u) |
+                         ((config & OFPPC_NO_FWD) ? DP_PORT_NO_FWD : 0u),
+                     __ATOMIC_RELEASE);
     ofc_port_describe(p, op, &op->desc);
     ofc_send_port_status(c->ob, OFPPR_MODIFY, &op->desc);
 }

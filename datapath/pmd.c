@@ -430,8 +430,8 @@ static void flood(struct pipe_ctx *c, struct rte_mbuf *m, unsigned depth)
 {
     for (uint32_t i = 0; i < c->v->n_ports; i++) {
         struct dp_port *p = c->v->ports[i];
-        if (p == c->in)
-            continue;
+        if (p == c->in || (__atomic_load_n(&p->config, __ATOMIC_RELAXED) & DP_PORT_NO_FWD))
+            continue; /* no-forward ports (PORT_MOD) are left out of floods */
         rte_pktmbuf_refcnt_update(m, 1);
         c->sent = true;
         if (c->rec)
@@ -511,6 +511,15 @@ static void output_port_ex(struct pipe_ctx *c, struct rte_mbuf *m, uint32_t port
               out ? "output to the ingress port needs in_port" : "no such port", depth);
         if (!pmd->trace && !out)
             STAT_ADD(c->ist->drop_no_port, 1);
+        if (c->rec)
+            c->rec->ok = false;
+        return;
+    }
+    if (unlikely(__atomic_load_n(&out->config, __ATOMIC_RELAXED) & DP_PORT_NO_FWD)) {
+        /* OpenFlow PORT_MOD no-forward. Per packet, so a recorded path does not replay. */
+        TRACE(DP_TRACE_DROP, c->table, port, 0, NULL, NULL, "the port is no-forward", depth);
+        if (!pmd->trace)
+            STAT_ADD(c->ist->drop_port_config, 1);
         if (c->rec)
             c->rec->ok = false;
         return;
@@ -899,6 +908,18 @@ static uint32_t process_rxq(struct pmd *pmd, const struct pmd_rxq *rxq)
 
     struct pipe_ctx c;
     ctx_init(&c, pmd, in->bridge, in, 0);
+    if (unlikely(__atomic_load_n(&in->config, __ATOMIC_RELAXED) & DP_PORT_NO_RECV)) {
+        /* OpenFlow PORT_MOD no-receive: counted as received, then dropped. */
+        uint64_t bytes = 0;
+        for (uint16_t i = 0; i < n; i++) {
+            bytes += pkts[i]->pkt_len;
+            rte_pktmbuf_free(pkts[i]);
+        }
+        STAT_ADD(c.ist->drop_port_config, n);
+        STAT_ADD(c.ist->rx_packets, n);
+        STAT_ADD(c.ist->rx_bytes, bytes);
+        return n;
+    }
     pmd->now_ns = dp_now_coarse_ns(); /* per burst that brought packets: idle polls pay nothing */
     uint64_t rx_bytes = 0;
 

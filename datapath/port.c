@@ -367,6 +367,7 @@ void dp_port_stats_sum(const struct dp_port *p, struct dp_port_stats *sum)
         ADD(drop_port_down);
         ADD(drop_mtu);
         ADD(drop_no_port);
+        ADD(drop_port_config);
 #undef ADD
     }
 }

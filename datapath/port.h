@@ -53,11 +53,19 @@ struct dp_port_stats {
     uint64_t drop_port_down; /* tx: link down (e.g. VM not connected) */
     uint64_t drop_mtu;       /* tx: frame longer than the port's MTU allows */
     uint64_t drop_no_port;   /* rx: an output named a port that is not there */
+    uint64_t drop_port_config; /* rx: the port is no-receive, or an output went to a
+                                * no-forward port (OpenFlow PORT_MOD, dp_port.config) */
 } __rte_cache_aligned;
 
 /* The names of dp_port_stats' drop counters, in order, for printing. */
 #define DP_PORT_DROP_REASONS(X) \
-    X(no_rule) X(malformed) X(action) X(tx_full) X(port_down) X(mtu) X(no_port)
+    X(no_rule) X(malformed) X(action) X(tx_full) X(port_down) X(mtu) X(no_port) X(port_config)
+
+/* dp_port.config: what OpenFlow's PORT_MOD asks of the datapath (OFPPC_NO_RECV, NO_FWD). */
+enum {
+    DP_PORT_NO_RECV = 1u << 0, /* drop every packet received on the port */
+    DP_PORT_NO_FWD = 1u << 1,  /* drop packets output to the port (FLOOD/ALL/NORMAL skip it) */
+};
 
 struct dp_bridge;
 
@@ -81,6 +89,8 @@ struct dp_port {
     struct rte_ether_addr mac;
     uint32_t link_up;    /* 0/1, written by the LSC callback (atomic), read anywhere */
     uint32_t link_changes;
+    uint32_t config;     /* DP_PORT_NO_* (atomic): written by the control thread, read by
+                          * PMDs per burst (rx) or per output */
 
     /* Tx user u sends on queue txq_map[u]. Identity modulo n_txq, except on vhost ports,
      * where it spreads the users over the queues the guest enabled (vm-ports/vhost.c). When a

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test-ping-netns.sh — two network namespaces joined through sluiced by veth pairs and
 # net_af_packet ports: forwarding follows the flow table (no rule: dropped and counted;
-# in_port rules: ping works; a higher-priority drop rule: ping fails, counted on that rule).
+# in_port rules: ping works; a higher-priority drop rule: ping fails, counted on that rule;
+# PORT_MOD no-forward / no-receive drop in the datapath).
 . "$(dirname "$0")/lib.sh"
 
 it_init ping-netns
@@ -56,6 +57,22 @@ check "del-flows --strict the drop rule" ctl del-flows --strict br0 "priority=20
 check "ping works again after the drop rule is gone" wait_until 10 ping_ok
 nflows=$(ctl_json dump-flows br0 | jq '.flows | length')
 assert_eq "two rules remain" "$nflows" 2
+
+# 4b. OpenFlow PORT_MOD reaches the datapath: no-forward on p2 drops what is output to it,
+# no-receive on p1 drops what p1 receives; each counted as drop port_config on p1.
+pc() { port_stat br0 "$1" .drops.port_config; }
+before=$(pc p1)
+check "mod-port p2 no-forward" ctl mod-port br0 p2 no-forward
+check_not "ping fails while p2 is no-forward" ping_once
+assert_gt "p1 port_config drops rose (no-forward)" "$(pc p1)" "${before:-0}"
+check "mod-port p2 forward" ctl mod-port br0 p2 forward
+check "ping works again after forward" wait_until 10 ping_ok
+before=$(pc p1)
+check "mod-port p1 no-receive" ctl mod-port br0 p1 no-receive
+check_not "ping fails while p1 is no-receive" ping_once
+assert_gt "p1 port_config drops rose (no-receive)" "$(pc p1)" "${before:-0}"
+check "mod-port p1 receive" ctl mod-port br0 p1 receive
+check "ping works again after receive" wait_until 10 ping_ok
 
 # 5. Deleting every flow: back to no_rule drops.
 before=$(port_stat br0 p1 .drops.no_rule)
