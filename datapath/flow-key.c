@@ -31,6 +31,9 @@
 #include "datapath/flow-key.h"
 
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define FLOW_PARSE_MAX_LEN 0xfffeu /* keeps every offset, and l7 == len, below FLOW_LAYOUT_NONE */
 
@@ -405,6 +408,29 @@ static int parse_l2(const uint8_t *pkt, uint32_t len, struct flow_key *k, struct
     }
 }
 
+/* Zeroes a key with plain 16-byte stores. A struct assignment or memset compiles to
+ * `rep stos` here, whose start-up cost (~30 cycles) was a fifth of the parser's time. */
+static inline void key_zero(struct flow_key *key)
+{
+#if defined(__SSE2__)
+    /* Written out: gcc turns a loop of these back into memset, hence rep stos. */
+    _Static_assert(sizeof *key == 9 * 16, "key_zero() writes exactly 144 bytes");
+    uint8_t *p = (uint8_t *)key;
+    __m128i z = _mm_setzero_si128();
+    _mm_storeu_si128((__m128i *)(void *)(p + 0), z);
+    _mm_storeu_si128((__m128i *)(void *)(p + 16), z);
+    _mm_storeu_si128((__m128i *)(void *)(p + 32), z);
+    _mm_storeu_si128((__m128i *)(void *)(p + 48), z);
+    _mm_storeu_si128((__m128i *)(void *)(p + 64), z);
+    _mm_storeu_si128((__m128i *)(void *)(p + 80), z);
+    _mm_storeu_si128((__m128i *)(void *)(p + 96), z);
+    _mm_storeu_si128((__m128i *)(void *)(p + 112), z);
+    _mm_storeu_si128((__m128i *)(void *)(p + 128), z);
+#else
+    *key = (struct flow_key){0};
+#endif
+}
+
 int flow_key_parse(const void *data, uint32_t len, uint32_t in_port, struct flow_key *key,
                    struct flow_layout *layout)
 {
@@ -417,7 +443,8 @@ int flow_key_parse(const void *data, uint32_t len, uint32_t in_port, struct flow
     };
     /* Every byte of the key, padding included, is defined: caches hash and compare keys as
      * whole words. */
-    *key = (struct flow_key){.in_port = in_port};
+    key_zero(key);
+    key->in_port = in_port;
     if (len > FLOW_PARSE_MAX_LEN)
         len = FLOW_PARSE_MAX_LEN;
 
