@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "datapath/hash.h"
 #include "datapath/rcu.h"
 
 enum {
@@ -212,28 +213,14 @@ static inline void key_or_word(struct flow_key *k, size_t i, uint64_t bits)
     memcpy((uint8_t *)k + i * sizeof w, &w, sizeof w);
 }
 
-static inline uint64_t rotl64(uint64_t x, unsigned r)
-{
-    return (x << r) | (x >> (64 - r));
-}
-
-/* MurmurHash3's 64-bit block step and finalizer over only the words a subtable uses: the
- * probe index takes the low bits, so every input bit must reach them. */
+/* A hash of only the words a subtable uses (datapath/hash.h): the probe index takes the
+ * low bits, so every input bit must reach them. */
 static inline uint32_t hash_words(const uint64_t *w, uint32_t n)
 {
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
-    for (uint32_t i = 0; i < n; i++) {
-        uint64_t k = w[i] * 0x87c37b91114253d5ull;
-        k = rotl64(k, 31) * 0x4cf5ad432745937full;
-        h ^= k;
-        h = rotl64(h, 27) * 5 + 0x52dce729;
-    }
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 33;
-    return (uint32_t)h;
+    uint64_t h = hash_start(n);
+    for (uint32_t i = 0; i < n; i++)
+        h = hash_step(h, w[i]);
+    return (uint32_t)hash_fmix64(h);
 }
 
 /* The words of a (pre-masked) match value that the subtable's mask touches. */

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "datapath/flow-table.h"
+#include "datapath/hash.h"
 
 enum { EMC_ENTRIES = 4096 }; /* a power of two; ~800 KiB per PMD */
 
@@ -55,30 +56,18 @@ struct emc {
     struct emc_entry e[EMC_ENTRIES];
 };
 
-static inline uint64_t emc_rotl64(uint64_t x, unsigned r)
-{
-    return (x << r) | (x >> (64 - r));
-}
-
-/* Masked key words (into w) and their hash (MurmurHash3's 64-bit step and finalizer). */
+/* Masked key words (into w) and their hash (datapath/hash.h). */
 static inline uint32_t emc_key_words(const struct cls_union *u, const struct flow_key *k,
                                      uint32_t basis, uint64_t *w)
 {
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ basis;
+    uint64_t h = hash_start(basis);
     for (uint32_t i = 0; i < u->n_words; i++) {
         uint64_t x;
         memcpy(&x, (const uint8_t *)k + u->word_idx[i] * sizeof x, sizeof x);
         w[i] = x & u->mask_words[i];
-        x = emc_rotl64(w[i] * 0x87c37b91114253d5ull, 31) * 0x4cf5ad432745937full;
-        h ^= x;
-        h = emc_rotl64(h, 27) * 5 + 0x52dce729;
+        h = hash_step(h, w[i]);
     }
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 33;
-    return (uint32_t)h;
+    return (uint32_t)hash_fmix64(h);
 }
 
 static inline bool emc_entry_is(const struct emc_entry *e, uint32_t hash, uint32_t bridge_id,

@@ -29,6 +29,7 @@
  *   written at most once.
  */
 #include "datapath/flow-key.h"
+#include "datapath/hash.h"
 
 #include <string.h>
 #if defined(__SSE2__)
@@ -489,22 +490,12 @@ bool flow_match_equal(const struct flow_match *a, const struct flow_match *b)
     return diff == 0;
 }
 
-/* The finalizer of MurmurHash3: every input bit reaches every output bit. */
-static inline uint64_t fmix64(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    x ^= x >> 33;
-    return x;
-}
 
 #if defined(__SSE4_2__)
 #include <nmmintrin.h>
 
 /* CRC32C over the key's words in three independent lanes (the instruction has a 3-cycle
- * latency and a throughput of one per cycle), then fmix64 over the lanes: CRC alone is
+ * latency and a throughput of one per cycle), then hash_fmix64 over the lanes: CRC alone is
  * linear and keeps only 32 bits per lane. On x86 DPDK already requires SSE4.2, so this is
  * the path every build takes there; it needs nothing from DPDK, so it works before EAL. */
 _Static_assert(FLOW_KEY_WORDS % 3 == 0, "flow_key_hash consumes the key in three lanes");
@@ -517,7 +508,7 @@ uint32_t flow_key_hash(const struct flow_key *k, uint32_t basis)
         b = _mm_crc32_u64(b, key_word(k, i + 1));
         c = _mm_crc32_u64(c, key_word(k, i + 2));
     }
-    uint64_t h = fmix64((a << 32 | b) ^ (c * 0x9e3779b97f4a7c15ull));
+    uint64_t h = hash_fmix64((a << 32 | b) ^ (c * 0x9e3779b97f4a7c15ull));
     return (uint32_t)(h ^ (h >> 32));
 }
 
@@ -560,8 +551,8 @@ uint32_t flow_key_hash(const struct flow_key *k, uint32_t basis)
     h2 ^= sizeof *k;
     h1 += h2;
     h2 += h1;
-    h1 = fmix64(h1);
-    h2 = fmix64(h2);
+    h1 = hash_fmix64(h1);
+    h2 = hash_fmix64(h2);
     h1 += h2;
     return (uint32_t)(h1 ^ (h1 >> 32));
 }

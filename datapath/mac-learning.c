@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "datapath/hash.h"
+
 #define KEY_USED (1ull << 63)
 #define NS_PER_S 1000000000ull
 
@@ -26,16 +28,11 @@ static inline uint64_t mac_key(const uint8_t mac[6], uint16_t vlan)
            (uint64_t)mac[4] << 8 | mac[5];
 }
 
-/* A 64-bit mix (the splitmix64 finaliser): the low bits pick the bucket, the high half is
- * the fingerprint, so the two are independent. */
+/* A full 64-bit mix (datapath/hash.h): the low bits pick the bucket, the high half is the
+ * fingerprint, so the two are independent. */
 static inline uint64_t mac_hash(uint64_t key)
 {
-    key ^= key >> 30;
-    key *= 0xbf58476d1ce4e5b9ull;
-    key ^= key >> 27;
-    key *= 0x94d049bb133111ebull;
-    key ^= key >> 31;
-    return key;
+    return hash_fmix64(key);
 }
 
 static inline uint32_t now_s(const struct mac_table *t, uint64_t now_ns)
