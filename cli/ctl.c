@@ -86,8 +86,9 @@ static bool valid_option_key(const char *k, size_t len)
     return true;
 }
 
-/* add-port BR PORT [key=value ...]: every key=value goes to "options" as strings; which keys
- * exist and what they mean is the daemon's to judge, so new port options need no CLI change. */
+/* add-port BR PORT [key=value ...] and set-port BR PORT key=value ...: every key=value goes
+ * to "options" as strings; which keys exist and what they mean is the daemon's to judge, so
+ * new port options need no CLI change. */
 static int build_add_port(struct ctl_context *ctx, json_t **params, char *err, size_t errlen)
 {
     int rc = build_default(ctx, params, err, errlen);
@@ -97,29 +98,30 @@ static int build_add_port(struct ctl_context *ctx, json_t **params, char *err, s
     if (!options || json_object_set_new(*params, "options", options) < 0)
         return errmsg(err, errlen, CTL_EXIT_FAILED, "out of memory");
     const struct ctl_invocation *inv = ctx->inv;
+    const char *cmd = inv->cmd->name;
     for (int i = 2; i < inv->n_args; i++) {
         const char *arg = inv->args[i];
         const char *eq = strchr(arg, '=');
         if (!eq)
-            return errmsg(err, errlen, CTL_EXIT_USAGE, "add-port: bad option '%s': expected key=value",
-                       arg);
+            return errmsg(err, errlen, CTL_EXIT_USAGE, "%s: bad option '%s': expected key=value",
+                       cmd, arg);
         size_t klen = (size_t)(eq - arg);
         if (!valid_option_key(arg, klen))
             return errmsg(err, errlen, CTL_EXIT_USAGE,
-                       "add-port: bad option '%s': the key must be letters, digits, '_', '-', "
+                       "%s: bad option '%s': the key must be letters, digits, '_', '-', "
                        "'.' or ':'",
-                       arg);
+                       cmd, arg);
         if (!eq[1])
-            return errmsg(err, errlen, CTL_EXIT_USAGE, "add-port: option '%.*s' has an empty value",
-                       (int)klen, arg);
+            return errmsg(err, errlen, CTL_EXIT_USAGE, "%s: option '%.*s' has an empty value",
+                       cmd, (int)klen, arg);
         char key[128];
         if (klen >= sizeof(key))
-            return errmsg(err, errlen, CTL_EXIT_USAGE, "add-port: option key '%.40s...' is too long",
-                       arg);
+            return errmsg(err, errlen, CTL_EXIT_USAGE, "%s: option key '%.40s...' is too long",
+                       cmd, arg);
         memcpy(key, arg, klen);
         key[klen] = '\0';
         if (json_object_get(options, key))
-            return errmsg(err, errlen, CTL_EXIT_USAGE, "add-port: option '%s' given twice", key);
+            return errmsg(err, errlen, CTL_EXIT_USAGE, "%s: option '%s' given twice", cmd, key);
         rc = set_string(options, key, eq + 1, "option value", err, errlen);
         if (rc != CTL_EXIT_OK)
             return rc;
@@ -308,14 +310,31 @@ static int print_fdb_show(FILE *out, const json_t *result, char *err, size_t err
     const json_t *st = json_object_get(result, "stats");
     fprintf(out,
             "%zu entr%s (capacity %lld, aging %lld s%s); learned %lld, moved %lld, evicted %lld, "
-            "aged %lld; NORMAL unicast %lld, flooded %lld, dropped %lld, fail-open %lld\n",
+            "aged %lld; NORMAL unicast %lld, flooded %lld, dropped %lld, fail-open %lld, "
+            "vlan-dropped %lld\n",
             json_array_size(entries), json_array_size(entries) == 1 ? "y" : "ies",
             json_int_or(result, "capacity", 0), json_int_or(result, "aging_s", 0),
             json_is_true(json_object_get(result, "fail_open")) ? ", bridge fail-open" : "",
             json_int_or(st, "learned", 0), json_int_or(st, "moved", 0),
             json_int_or(st, "evicted", 0), json_int_or(st, "aged", 0),
             json_int_or(st, "unicast", 0), json_int_or(st, "flooded", 0),
-            json_int_or(st, "dropped", 0), json_int_or(st, "fail_open_packets", 0));
+            json_int_or(st, "dropped", 0), json_int_or(st, "fail_open_packets", 0),
+            json_int_or(st, "vlan_dropped", 0));
+    /* What the VLAN column means per port: ports not listed are trunks of every VLAN. */
+    const json_t *vports = json_object_get(result, "vlan_ports");
+    if (json_array_size(vports)) {
+        fputs("VLAN ports:", out);
+        json_array_foreach(vports, i, e)
+        {
+            const char *port = json_string_value(json_object_get(e, "port"));
+            const char *trunks = json_string_value(json_object_get(e, "trunks"));
+            if (trunks)
+                fprintf(out, " %s trunks=%s", port ? port : "?", trunks);
+            else
+                fprintf(out, " %s tag=%lld", port ? port : "?", json_int_or(e, "tag", 0));
+        }
+        fputs(" (others: trunks of every VLAN)\n", out);
+    }
     return 0;
 }
 
@@ -345,6 +364,9 @@ const struct ctl_command ctl_commands[] = {
      .help = "add PORT to BR (port options below)"},
     {.name = "del-port", .args = "BR PORT", .min_args = 2, .max_args = 2,
      .params = {"bridge", "port"}, .help = "remove PORT from BR"},
+    {.name = "set-port", .args = "BR PORT key=value ...", .min_args = 3, .max_args = -1,
+     .params = {"bridge", "port"}, .build = build_add_port,
+     .help = "change PORT's VLAN for NORMAL: tag=VLAN|none, trunks=LIST|all"},
     {.name = "show", .args = "", .print = ctl_out_show,
      .help = "show bridges, ports and PMD threads"},
     {.name = "add-flow", .args = "BR FLOW", .min_args = 2, .max_args = 2,
@@ -485,6 +507,9 @@ static void print_help(FILE *out)
             "  type=vhostuser [path=SOCK]      vhost-user socket served by sluiced\n"
             "  type=vhostuserclient path=SOCK  vhost-user socket served by QEMU\n"
             "  ofport=N  n_rxq=N  mtu=N\n"
+            "  tag=VLAN       access port of VLAN 1..4095 for NORMAL (frames leave untagged)\n"
+            "  trunks=LIST    trunk of these VLANs, e.g. 10,20,30-40 (default: every VLAN;\n"
+            "                 untagged frames are VLAN 0); set-port changes both\n"
             "\nExit status: 0 ok, 1 request failed, 2 usage error, 3 sluiced unreachable.\n",
             CTL_DEFAULT_RUN_DIR, CTL_DEFAULT_TIMEOUT_S);
 }

@@ -11,6 +11,7 @@
 #include "datapath/dp.h"
 #include "datapath/log.h"
 #include "datapath/mac-learning.h"
+#include "datapath/port-vlan.h"
 
 static struct dp_bridge *fdb_bridge(json_t *params, const char *method, char *err,
                                     size_t errlen)
@@ -69,14 +70,36 @@ int mgmt_fdb_show(void *aux, json_t *params, json_t **result, char *err, size_t 
                                         "mac", mac, "age", (json_int_t)e[i].age_s));
     }
     free(e);
+    /* The ports' VLAN configuration, which says what the VLAN column means per port. */
+    json_t *vports = json_array();
+    for (const struct dp_port *p = dp_port_next(br, NULL); p && vports; p = dp_port_next(br, p)) {
+        if (port_vlan_is_default(p->vlan))
+            continue;
+        json_t *j = json_pack("{s:s, s:I}", "port", p->name, "ofport", (json_int_t)p->ofport);
+        if (p->vlan->tag) {
+            json_object_set_new(j, "tag", json_integer(p->vlan->tag));
+        } else {
+            char trunks[PORT_VLAN_TRUNKS_TEXT_MAX];
+            port_vlan_format_trunks(p->vlan, trunks, sizeof trunks);
+            json_object_set_new(j, "trunks", json_string(trunks));
+        }
+        json_array_append_new(vports, j);
+    }
+    if (!vports) {
+        json_decref(entries);
+        snprintf(err, errlen, "fdb-show: out of memory");
+        return JSONRPC_FAILED;
+    }
     *result = json_pack(
-        "{s:s, s:I, s:I, s:I, s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o}", "bridge",
+        "{s:s, s:I, s:I, s:I, s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:o}",
+        "bridge",
         br->name, "capacity", (json_int_t)st.capacity, "n_entries", (json_int_t)n, "aging_s",
         (json_int_t)st.aging_s, "fail_open", dp_bridge_is_fail_open(br), "stats", "learned",
         (json_int_t)st.learned, "moved", (json_int_t)st.moved, "evicted", (json_int_t)st.evicted,
         "aged", (json_int_t)st.aged, "unicast", (json_int_t)ns.unicast, "flooded",
         (json_int_t)ns.flooded, "dropped", (json_int_t)ns.dropped, "fail_open_packets",
-        (json_int_t)ns.fail_open, "entries", entries);
+        (json_int_t)ns.fail_open, "vlan_dropped", (json_int_t)ns.vlan_dropped, "entries",
+        entries, "vlan_ports", vports);
     if (!*result) {
         snprintf(err, errlen, "fdb-show: out of memory");
         return JSONRPC_FAILED;

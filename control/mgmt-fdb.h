@@ -2,9 +2,13 @@
  *
  *   fdb-show   {"bridge"} -> {"bridge", "capacity", "n_entries", "aging_s", "fail_open",
  *              "stats": {"learned", "moved", "evicted", "aged", "unicast", "flooded",
- *              "dropped", "fail_open_packets"},
- *              "entries": [{"port", "ofport", "vlan", "mac", "age"}]} in (ofport, vlan, mac)
- *              order; "port" is the port's name ("?" when it is gone and not yet aged).
+ *              "dropped", "fail_open_packets", "vlan_dropped"},
+ *              "entries": [{"port", "ofport", "vlan", "mac", "age"}],
+ *              "vlan_ports": [{"port", "ofport", "tag"? | "trunks"?}]} with entries in
+ *              (ofport, vlan, mac) order; "port" is the port's name ("?" when it is gone and
+ *              not yet aged). vlan_ports lists the ports with a VLAN configuration
+ *              (datapath/port-vlan.h): an access port's tag or a trunk's list; the others
+ *              are trunks of every VLAN.
  *   fdb-flush  {"bridge", "port"?} -> {"flushed": N}: every entry, or those on one port.
  *   set-bridge {"bridge", "options": {"mac-aging": "SECONDS"}} -> null: bridge settings;
  *              mac-aging is 1..1000000 (default 300, as Open vSwitch's mac-aging-time).

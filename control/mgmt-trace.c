@@ -22,7 +22,8 @@
  *                  | {"kind": "drop", "table", "depth", "reason"}
  *                  | {"kind": "goto", "table"}
  *                  | {"kind": "action_set", "table", "n_actions"}
- *                  | {"kind": "normal", "table", "depth", "vlan", "decision": "forward" |
+ *                  | {"kind": "normal", "table", "depth", "vlan" (the VLAN NORMAL used: the
+ *                     frame's tag, or its ingress port's VLAN configuration), "decision": "forward" |
  *                     "flood" | "drop", "port"?, "ofport"? (forward: where the destination
  *                     was learned), "fail_open"?: true (the bridge bypassed its tables)} ],
  *         "truncated", "final_flow" (only when actions changed the packet),
@@ -305,15 +306,15 @@ int mgmt_trace(void *aux, json_t *params, json_t **result, char *err, size_t err
                           (json_int_t)e->arg);
             break;
         case DP_TRACE_NORMAL: {
-            /* The packet's VLAN as it entered (a VLAN action before NORMAL is not shown). */
-            uint16_t tci = ntohs(key.vlan_tci);
+            /* The VLAN NORMAL put the frame in: its tag, or its ingress port's (port VLANs). */
+            int verdict = DP_TRACE_NORMAL_VERDICT(e->arg2);
             s = json_pack("{s:s, s:i, s:i, s:i, s:s}", "kind", "normal", "table", e->table,
-                          "depth", e->depth, "vlan",
-                          (tci & FLOW_VLAN_PRESENT) ? tci & FLOW_VLAN_VID_MASK : 0, "decision",
-                          e->arg2 == MAC_NORMAL_FORWARD ? "forward"
-                          : e->arg2 == MAC_NORMAL_DROP  ? "drop"
+                          "depth", e->depth, "vlan", (int)DP_TRACE_NORMAL_VLAN(e->arg2),
+                          "decision",
+                          verdict == MAC_NORMAL_FORWARD ? "forward"
+                          : verdict == MAC_NORMAL_DROP  ? "drop"
                                                         : "flood");
-            if (e->arg2 == MAC_NORMAL_FORWARD || e->arg2 == MAC_NORMAL_DROP) {
+            if (verdict == MAC_NORMAL_FORWARD || verdict == MAC_NORMAL_DROP) {
                 json_object_set_new(s, "port", tr_port_json(e->arg, &res));
                 json_object_set_new(s, "ofport", json_integer(e->arg));
             }

@@ -16,6 +16,7 @@
 #include "control/ofconn.h"
 #include "datapath/dp.h"
 #include "datapath/log.h"
+#include "datapath/port-vlan.h"
 #include "ofproto/flow-syntax.h"
 #include "ofproto/ofproto.h"
 #include "vm-ports/vhost.h"
@@ -176,6 +177,53 @@ static int option_uint(const char *port, const char *key, const char *val, unsig
     return 0;
 }
 
+/* Applies a VLAN option (tag, trunks: datapath/port-vlan.h) to `pv`; returns 1 when `key`
+ * is not one, 0 when applied, or a jsonrpc error with a message. */
+static int option_vlan(const char *port, const char *key, const char *val, struct port_vlan *pv,
+                       char *err, size_t errlen)
+{
+    char why[256];
+    int rc;
+    if (!strcmp(key, "tag"))
+        rc = port_vlan_parse_tag(val, &pv->tag, why, sizeof why);
+    else if (!strcmp(key, "trunks"))
+        rc = port_vlan_parse_trunks(val, pv, why, sizeof why);
+    else
+        return 1;
+    if (rc) {
+        snprintf(err, errlen, "port %s: %s", port, why);
+        return JSONRPC_INVALID_PARAMS;
+    }
+    return 0;
+}
+
+/* Refuses a VLAN configuration that is not implemented (tag with trunks). */
+static int check_vlan(const char *port, const struct port_vlan *pv, char *err, size_t errlen)
+{
+    char why[320];
+    if (port_vlan_check(pv, why, sizeof why) != 0) {
+        snprintf(err, errlen, "port %s: %s", port, why);
+        return JSONRPC_INVALID_PARAMS;
+    }
+    return 0;
+}
+
+/* The port's VLAN configuration as show and fdb-show print it: "tag" (an access port) or
+ * "trunks" (a trunk with a list); nothing for the default, a trunk of every VLAN. */
+static void vlan_json(json_t *j, const struct dp_port *p)
+{
+    const struct port_vlan *pv = p->vlan;
+    if (!pv)
+        return;
+    if (pv->tag) {
+        json_object_set_new(j, "tag", json_integer(pv->tag));
+    } else if (!pv->all) {
+        char trunks[PORT_VLAN_TRUNKS_TEXT_MAX];
+        port_vlan_format_trunks(pv, trunks, sizeof trunks);
+        json_object_set_new(j, "trunks", json_string(trunks));
+    }
+}
+
 static int m_add_port(void *aux, json_t *params, json_t **result, char *err, size_t errlen)
 {
     struct mgmt_context *ctx = aux;
@@ -192,6 +240,8 @@ static int m_add_port(void *aux, json_t *params, json_t **result, char *err, siz
 
     const char *type = "dpdk", *devargs = NULL, *path = NULL;
     unsigned long ofport = 0, n_rxq = 0, mtu = 0;
+    struct port_vlan vlan;
+    port_vlan_init(&vlan);
     const char *key;
     json_t *val;
     json_object_foreach(opts, key, val)
@@ -201,6 +251,12 @@ static int m_add_port(void *aux, json_t *params, json_t **result, char *err, siz
             return JSONRPC_INVALID_PARAMS;
         }
         const char *s = json_string_value(val);
+        if ((rc = option_vlan(name, key, s, &vlan, err, errlen)) <= 0) {
+            if (rc)
+                return rc;
+            continue;
+        }
+        rc = 0;
         if (!strcmp(key, "type"))
             type = s;
         else if (!strcmp(key, "devargs"))
@@ -216,15 +272,17 @@ static int m_add_port(void *aux, json_t *params, json_t **result, char *err, siz
         else {
             snprintf(err, errlen,
                      "port %s: unknown option \"%s\" (known: type, devargs, path, ofport, n_rxq, "
-                     "mtu)",
+                     "mtu, tag, trunks)",
                      name, key);
             return JSONRPC_INVALID_PARAMS;
         }
         if (rc)
             return rc;
     }
+    if ((rc = check_vlan(name, &vlan, err, errlen)) != 0)
+        return rc;
 
-    struct dp_port_args args = {.n_rxq = (uint16_t)n_rxq, .mtu = (uint16_t)mtu};
+    struct dp_port_args args = {.n_rxq = (uint16_t)n_rxq, .mtu = (uint16_t)mtu, .vlan = &vlan};
     char vhost_devargs[512], default_path[256];
     if (!strcmp(type, "dpdk")) {
         args.type = DP_PORT_DPDK;
@@ -294,6 +352,58 @@ static int m_del_port(void *aux, json_t *params, json_t **result, char *err, siz
     return rc ? dp_error(rc) : 0;
 }
 
+/* set-port {"bridge", "port", "options": {"tag"?, "trunks"?}}: changes a port's VLAN
+ * configuration; options not given keep their value. */
+static int m_set_port(void *aux, json_t *params, json_t **result, char *err, size_t errlen)
+{
+    (void)aux;
+    int rc = 0;
+    struct dp_bridge *br = param_bridge(params, &rc, err, errlen);
+    const char *name = param_str(params, "port", true, &rc, err, errlen);
+    if (rc)
+        return rc;
+    struct dp_port *p = dp_port_find(br, name);
+    if (!p) {
+        snprintf(err, errlen, "port %s: no such port on bridge %s", name, br->name);
+        return JSONRPC_INVALID_PARAMS;
+    }
+    json_t *opts = json_object_get(params, "options");
+    if (!json_is_object(opts) || !json_object_size(opts)) {
+        snprintf(err, errlen, "set-port: port %s: give \"options\", e.g. {\"tag\": \"10\"}",
+                 name);
+        return JSONRPC_INVALID_PARAMS;
+    }
+    struct port_vlan vlan;
+    if (p->vlan)
+        vlan = *p->vlan;
+    else
+        port_vlan_init(&vlan);
+    const char *key;
+    json_t *val;
+    json_object_foreach(opts, key, val)
+    {
+        if (!json_is_string(val)) {
+            snprintf(err, errlen, "port %s: option %s must be a string", name, key);
+            return JSONRPC_INVALID_PARAMS;
+        }
+        rc = option_vlan(name, key, json_string_value(val), &vlan, err, errlen);
+        if (rc > 0) {
+            snprintf(err, errlen,
+                     "port %s: set-port: unknown option \"%s\" (known: tag, trunks; the others "
+                     "are fixed by add-port)",
+                     name, key);
+            return JSONRPC_INVALID_PARAMS;
+        }
+        if (rc)
+            return rc;
+    }
+    if ((rc = check_vlan(name, &vlan, err, errlen)) != 0)
+        return rc;
+    rc = dp_port_set_vlan(br, p, &vlan, err, errlen);
+    *result = NULL;
+    return rc ? dp_error(rc) : 0;
+}
+
 static void add_feature_name(void *aux, const char *name)
 {
     json_array_append_new(aux, json_string(name));
@@ -333,6 +443,7 @@ static json_t *port_json(const struct dp_port *p)
             }
     }
     json_object_set_new(j, "pmd", pmds);
+    vlan_json(j, p);
     if (p->internal)
         json_object_set_new(j, "polled_by", json_string("control thread"));
     return j;
@@ -714,6 +825,7 @@ const struct jsonrpc_method mgmt_methods[] = {
     {"set-controller", m_set_controller}, {"get-controller", m_get_controller},
     {"version", m_version},       {"add-br", m_add_br},         {"del-br", m_del_br},
     {"add-port", m_add_port},     {"del-port", m_del_port},     {"show", m_show},
+    {"set-port", m_set_port},
     {"add-flow", m_add_flow},     {"add-flows", m_add_flows},   {"del-flows", m_del_flows},
     {"dump-flows", m_dump_flows}, {"dump-ports", m_dump_ports}, {"pmd-stats", m_pmd_stats},
     {"trace", mgmt_trace},

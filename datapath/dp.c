@@ -27,6 +27,7 @@
 #include "datapath/mac-learning.h"
 #include "datapath/meter.h"
 #include "datapath/pmd.h"
+#include "datapath/port-vlan.h"
 #include "datapath/rcu.h"
 
 #define DP_MAX_BRIDGES 64
@@ -377,6 +378,7 @@ void dp_normal_stats_sum(const struct dp_bridge *br, struct dp_normal_stats *out
         out->flooded += __atomic_load_n(&s->flooded, __ATOMIC_RELAXED);
         out->dropped += __atomic_load_n(&s->dropped, __ATOMIC_RELAXED);
         out->fail_open += __atomic_load_n(&s->fail_open, __ATOMIC_RELAXED);
+        out->vlan_dropped += __atomic_load_n(&s->vlan_dropped, __ATOMIC_RELAXED);
     }
 }
 
@@ -540,6 +542,70 @@ struct dp_port *dp_port_next(const struct dp_bridge *br, const struct dp_port *p
     return NULL;
 }
 
+/* A private copy of a VLAN configuration for dp_port.vlan, or NULL for the default (a
+ * trunk of every VLAN: no copy, so such ports cost NORMAL nothing). False when out of memory
+ * or refused by port_vlan_check() (message in err). */
+static bool vlan_dup(const char *port, const struct port_vlan *in, const struct port_vlan **out,
+                     char *err, size_t errlen)
+{
+    *out = NULL;
+    if (port_vlan_is_default(in))
+        return true;
+    char why[256];
+    if (port_vlan_check(in, why, sizeof why) != 0) {
+        snprintf(err, errlen, "port %s: %s", port, why);
+        return false;
+    }
+    struct port_vlan *c = rte_malloc("sluice_port_vlan", sizeof *c, 0);
+    if (!c) {
+        snprintf(err, errlen, "port %s: out of memory", port);
+        return false;
+    }
+    *c = *in;
+    *out = c;
+    return true;
+}
+
+static uint32_t view_count_vlan_ports(const struct dp_bridge_view *v)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < v->n_ports; i++)
+        n += v->ports[i]->vlan != NULL;
+    return n;
+}
+
+int dp_port_set_vlan(struct dp_bridge *br, struct dp_port *p, const struct port_vlan *vlan,
+                     char *err, size_t errlen)
+{
+    const struct port_vlan *nv;
+    if (!vlan_dup(p->name, vlan, &nv, err, errlen))
+        return -EINVAL;
+    struct dp_bridge_view *v = view_copy(br->view);
+    if (!v) {
+        rte_free((void *)nv);
+        snprintf(err, errlen, "port %s: out of memory", p->name);
+        return -ENOMEM;
+    }
+    /* The port's config first, then the view that tells PMDs to look at configs: a PMD on
+     * the old view meanwhile forwards as before, as during any reconfiguration. */
+    const struct port_vlan *old = __atomic_exchange_n(&p->vlan, nv, __ATOMIC_ACQ_REL);
+    v->n_vlan_ports = view_count_vlan_ports(v);
+    publish_and_free((void **)&br->view, v); /* the grace period covers `old` too */
+    rte_free((void *)old);
+    /* Entries learned in the old VLANs would send frames where they no longer belong. */
+    unsigned n = mac_table_flush(br->macs, p->ofport);
+    char trunks[PORT_VLAN_TRUNKS_TEXT_MAX];
+    port_vlan_format_trunks(nv, trunks, sizeof trunks);
+    if (nv && nv->tag)
+        SLOG(INFO, "port %s: access port of VLAN %u (%u MAC entries flushed)", p->name, nv->tag,
+             n);
+    else
+        SLOG(INFO, "port %s: trunk of %s%.200s (%u MAC entries flushed)", p->name,
+             port_vlan_is_default(nv) ? "every VLAN" : "VLANs ", port_vlan_is_default(nv) ? "" : trunks,
+             n);
+    return 0;
+}
+
 static int free_port_id(void)
 {
     for (int i = 0; i < DP_MAX_PORTS; i++)
@@ -613,8 +679,13 @@ int dp_port_add(struct dp_bridge *br, const char *name, const struct dp_port_arg
     p->id = (uint16_t)id;
     p->ofport = ofport;
     p->bridge = br;
+    if (!vlan_dup(name, args->vlan, &p->vlan, err, errlen)) {
+        rte_free(p);
+        return -EINVAL;
+    }
     rc = dp_port_open(p, args, dp.cfg.n_pmds + 1, dp.pool, err, errlen);
     if (rc) {
+        rte_free((void *)p->vlan);
         rte_free(p);
         return rc;
     }
@@ -625,6 +696,7 @@ int dp_port_add(struct dp_bridge *br, const char *name, const struct dp_port_arg
     if (!v) {
         dp_port_close(p);
         dp.ports[id] = NULL;
+        rte_free((void *)p->vlan);
         rte_free(p);
         snprintf(err, errlen, "port %s: out of memory", name);
         return -ENOMEM;
@@ -638,6 +710,7 @@ int dp_port_add(struct dp_bridge *br, const char *name, const struct dp_port_arg
     v->ofports[pos] = ofport;
     v->ports[pos] = p;
     v->n_ports++;
+    v->n_vlan_ports += p->vlan != NULL;
     publish_and_free((void **)&br->view, v);
     if (ofport < DP_OFPORT_MAX && ofport >= br->next_ofport)
         br->next_ofport = ofport + 1;
@@ -715,6 +788,7 @@ static int port_remove(struct dp_bridge *br, struct dp_port *p, char *err, size_
             w++;
         }
     v->n_ports = w;
+    v->n_vlan_ports = view_count_vlan_ports(v);
     publish_and_free((void **)&br->view, v);
     /* No PMD receives on it any more (grace period above), so nothing relearns it. */
     mac_table_flush(br->macs, p->ofport);
@@ -724,6 +798,7 @@ static int port_remove(struct dp_bridge *br, struct dp_port *p, char *err, size_
     SLOG(INFO, "port %s: removed from bridge %s", name, br->name);
     dp_port_close(p);
     dp.ports[p->id] = NULL;
+    rte_free((void *)p->vlan);
     rte_free(p);
     return 0;
 }

@@ -36,6 +36,9 @@ struct rte_mbuf;
 /* What PMDs see of a bridge. Immutable once published. */
 struct dp_bridge_view {
     uint32_t n_ports;
+    /* Ports with a VLAN configuration (dp_port.vlan != NULL): while 0, NORMAL ignores port
+     * VLANs altogether (every port a trunk of every VLAN) and reads no port's config. */
+    uint32_t n_vlan_ports;
     uint32_t ofports[DP_MAX_BRIDGE_PORTS];
     struct dp_port *ports[DP_MAX_BRIDGE_PORTS];
 };
@@ -57,6 +60,8 @@ struct dp_normal_stats {
     uint64_t flooded;        /* unknown, broadcast or multicast destination */
     uint64_t dropped;        /* destination learned on the ingress port */
     uint64_t fail_open;      /* packets forwarded as NORMAL because the bridge was fail-open */
+    uint64_t vlan_dropped;   /* the ingress port does not carry the frame's VLAN (also
+                              * counted as the port's drop_action) */
 };
 
 struct dp_bridge {
@@ -137,6 +142,13 @@ int dp_port_add(struct dp_bridge *br, const char *name, const struct dp_port_arg
 /* The LOCAL port is refused: it goes away with its bridge. */
 int dp_port_del(struct dp_bridge *br, const char *name, char *err, size_t errlen);
 struct dp_port *dp_port_find(const struct dp_bridge *br, const char *name);
+/* Replaces port `p`'s VLAN configuration (datapath/port-vlan.h; NULL or a default one: a
+ * trunk of every VLAN) with a copy of `vlan`, checked with port_vlan_check(). Publishes it,
+ * waits until no PMD can use the old one, then forgets the MAC addresses learned on the
+ * port (they were learned in its old VLANs), as Open vSwitch does. Returns 0, or a negative
+ * errno with a message naming the port. */
+int dp_port_set_vlan(struct dp_bridge *br, struct dp_port *p, const struct port_vlan *vlan,
+                     char *err, size_t errlen);
 struct dp_port *dp_port_find_any(const char *name); /* in any bridge */
 struct dp_port *dp_port_by_ofport(const struct dp_bridge *br, uint32_t ofport);
 /* Ports of a bridge in ofport order: NULL starts. */
@@ -209,9 +221,12 @@ enum dp_trace_kind {
     DP_TRACE_DROP,     /* note: why */
     DP_TRACE_GOTO,     /* table: next table */
     DP_TRACE_ACTION_SET, /* the action set runs now */
-    DP_TRACE_NORMAL,   /* arg2: enum mac_normal_verdict, arg: the learned port (FORWARD),
-                        * note: "fail-open" when the bridge bypassed its tables */
+    DP_TRACE_NORMAL,   /* arg2: enum mac_normal_verdict in bits 0..7, the VLAN NORMAL used
+                        * in bits 8..19 (DP_TRACE_NORMAL_VLAN()), arg: the learned port
+                        * (FORWARD), note: "fail-open" when the bridge bypassed its tables */
 };
+#define DP_TRACE_NORMAL_VERDICT(arg2) ((arg2) & 0xff)
+#define DP_TRACE_NORMAL_VLAN(arg2) (((arg2) >> 8) & 0xfff)
 
 struct dp_trace_event {
     uint8_t kind;

@@ -29,6 +29,7 @@
 #include "datapath/mac-learning.h"
 #include "datapath/meter.h"
 #include "datapath/packet-edit.h"
+#include "datapath/port-vlan.h"
 #include "datapath/rcu.h"
 
 /* Counters read by the control thread: single writer, so a relaxed load + store is enough
@@ -211,23 +212,50 @@ struct pipe_ctx {
 };
 
 /* Burst reuse. Every packet of an rx burst arrives on the same port, with the same
- * metadata. When the first one crossed the pipeline without its headers being parsed (every
- * table it met matches only metadata, e.g. in_port) and met nothing that depends on the
- * packet (no meter, only outputs to ports), every other packet of the burst takes exactly
- * the same path: the rules it hits and the ports it goes to are recorded once and replayed,
- * with the same counters, for the rest of the burst. A burst sees one rule-table version
- * anyway (readers load versions per burst: classifier.h), so the replay is what the
- * pipeline would do. Anything else clears `ok` and the burst runs packet by packet. */
+ * metadata, and sees the same rule-table versions (readers load versions per burst:
+ * classifier.h). The first packet's path through the pipeline is recorded: the rules it hit,
+ * the ports it went to, and the header bits the lookups could depend on (the mask unions of
+ * the tables it visited). When that path met nothing that depends on the packet itself (no
+ * meter, only outputs to ports: no rewrite, group, NORMAL or controller), every later
+ * packet of the burst that agrees with the first on those bits takes exactly the same path,
+ * so it is replayed, with the same counters, instead of being looked up again. If no table
+ * looked at headers (metadata-only tables, e.g. in_port), later packets are not even parsed.
+ * A packet that disagrees runs the pipeline as usual. */
 enum { REPLAY_MAX = 8 };
 struct pmd_replay {
     bool ok;
+    bool headers;     /* the path read header words: compare them (mask, val) */
     bool no_rule;     /* a table missed: drop_no_rule */
     bool drop_action; /* ended without output: drop_action */
     uint8_t n_hits, n_out;
     uint8_t tables[REPLAY_MAX];
     struct rule *rules[REPLAY_MAX]; /* NULL: that table missed */
     struct dp_port *out[REPLAY_MAX];
+    uint64_t mask[FLOW_KEY_WORDS]; /* header words (from FLOW_KEY_META_WORDS) lookups read */
+    uint64_t val[FLOW_KEY_WORDS];  /* the first packet's key & mask */
 };
+
+/* Whether `a` is an action a recorded path may contain: an output to a port (FLOOD, ALL,
+ * IN_PORT and LOCAL included), the same for every packet of the burst. */
+static inline bool action_replayable(const struct dp_action *a)
+{
+    return a->type == DP_ACT_OUTPUT &&
+           (a->port < DP_OFPORT_MAX || a->port == DP_OFPORT_IN_PORT ||
+            a->port == DP_OFPORT_FLOOD || a->port == DP_OFPORT_ALL || a->port == DP_OFPORT_LOCAL);
+}
+
+/* Whether `key` (parsed) agrees with the recorded packet on every header bit its lookups
+ * could read. Metadata words need no check: equal at the start of every packet's path. */
+static inline bool replay_matches(const struct pmd_replay *rec, const struct flow_key *key)
+{
+    uint64_t diff = 0;
+    for (size_t w = FLOW_KEY_META_WORDS; w < FLOW_KEY_WORDS; w++) {
+        uint64_t x;
+        memcpy(&x, (const uint8_t *)key + w * sizeof x, sizeof x);
+        diff |= (x & rec->mask[w]) ^ rec->val[w];
+    }
+    return diff == 0;
+}
 
 static inline void rec_output(struct pipe_ctx *c, struct dp_port *p)
 {
@@ -247,11 +275,20 @@ static inline void need_headers(struct pipe_ctx *c, const struct rte_mbuf *m,
 {
     if (likely(c->parsed))
         return;
-    uint64_t meta[FLOW_KEY_META_WORDS];
-    memcpy(meta, key, sizeof meta);
-    flow_key_parse(rte_pktmbuf_mtod(m, const void *), rte_pktmbuf_data_len(m), key->in_port,
-                   key, lay);
-    memcpy(key, meta, sizeof meta);
+    /* Field by field, not one 32-byte copy: each load then sits inside one earlier store
+     * (the rx loop's zeroing, the in_port store), so it is forwarded; a wide load across
+     * them stalled ~12 cycles per packet. */
+    _Static_assert(FLOW_KEY_META_WORDS == 4, "need_headers() keeps exactly the metadata words");
+    uint32_t in_port = key->in_port, recirc_id = key->recirc_id;
+    uint64_t metadata = key->metadata, tun_id = key->tun_id;
+    uint32_t tun_src = key->tun_src, tun_dst = key->tun_dst;
+    flow_key_parse(rte_pktmbuf_mtod(m, const void *), rte_pktmbuf_data_len(m), in_port, key,
+                   lay);
+    key->recirc_id = recirc_id;
+    key->metadata = metadata;
+    key->tun_id = tun_id;
+    key->tun_src = tun_src;
+    key->tun_dst = tun_dst;
     c->parsed = true;
 }
 
@@ -440,17 +477,140 @@ static void flood(struct pipe_ctx *c, struct rte_mbuf *m, unsigned depth)
     }
 }
 
+/* --- NORMAL with port VLANs (datapath/port-vlan.h) ----------------------------------- */
+
+static inline const struct port_vlan *port_vlan_of(const struct dp_port *p)
+{
+    return p ? __atomic_load_n(&p->vlan, __ATOMIC_ACQUIRE) : NULL;
+}
+
+/* A private copy of `m` edited as `e` says for VLAN `vlan`, or NULL (out of mbufs). */
+static struct rte_mbuf *vlan_form(struct pmd *pmd, struct rte_mbuf *m,
+                                  const struct flow_key *key, enum port_vlan_edit e,
+                                  uint16_t vlan)
+{
+    struct rte_mbuf *copy = rte_pktmbuf_copy(m, pmd->pool, 0, UINT32_MAX);
+    if (!copy)
+        return NULL;
+    struct flow_key k = *key; /* the edits keep a key in step with the frame: a scratch one */
+    if (e == PORT_VLAN_POP) {
+        pkt_pop_vlan(copy, NULL, &k);
+        return copy;
+    }
+    if (e == PORT_VLAN_PUSH && !pkt_push_vlan(copy, NULL, &k, RTE_ETHER_TYPE_VLAN)) {
+        rte_pktmbuf_free(copy);
+        return NULL;
+    }
+    pkt_set_vlan_tci(copy, &k, FLOW_VLAN_VID_MASK, vlan);
+    return copy;
+}
+
+/* Sends the frame of VLAN `vlan` to `p` in the form `p` wants. `m` itself is never edited
+ * (the caller and other outputs share it): a port that wants it untagged or tagged differently
+ * gets forms[0] (untagged) or forms[1] (tagged with `vlan`), each copied once per packet and
+ * then shared by reference like `m`; the caller frees the forms afterwards. */
+static void normal_vlan_send(struct pipe_ctx *c, struct rte_mbuf *m, const struct flow_key *key,
+                             uint16_t tci, uint16_t vlan, struct dp_port *p,
+                             struct rte_mbuf *forms[2], unsigned depth)
+{
+    enum port_vlan_edit e = port_vlan_output(port_vlan_of(p), vlan, tci);
+    struct rte_mbuf *pkt = m;
+    if (e != PORT_VLAN_KEEP) {
+        /* PUSH and SET_VID both make the tagged form: a packet needs only one of them. */
+        struct rte_mbuf **form = &forms[e == PORT_VLAN_POP ? 0 : 1];
+        if (!*form && !(*form = vlan_form(c->pmd, m, key, e, vlan))) {
+            /* No mbuf for the copy: lost on the way out, as when a tx queue is full. */
+            if (!c->pmd->trace)
+                STAT_ADD(p->stats[c->pmd->id].drop_tx_full, 1);
+            return;
+        }
+        pkt = *form;
+    }
+    rte_pktmbuf_refcnt_update(pkt, 1);
+    c->sent = true;
+    tx_enqueue(c->pmd, p, pkt, depth);
+}
+
+/* NORMAL on a bridge with VLAN ports: the frame's VLAN comes from its ingress port's
+ * configuration (a frame the port does not carry is dropped, counted in vlan_dropped and, as
+ * nothing is sent, as the port's drop_action); it is learned and looked up in that VLAN, and
+ * goes only to ports that carry the VLAN, never back to the ingress port. Every output takes
+ * its own reference; the caller keeps its own. */
+static void output_normal_vlan(struct pipe_ctx *c, struct rte_mbuf *m,
+                               const struct flow_key *key, uint16_t tci, unsigned depth)
+{
+    struct pmd *pmd = c->pmd;
+    struct dp_normal_stats *ns = &c->br->nstats[pmd->id];
+    /* A packet from the controller names its ingress port by number only (or none). */
+    const struct dp_port *in = c->in ? c->in : view_port(c->v, c->in_ofport);
+    int vlan = port_vlan_input(port_vlan_of(in), tci);
+    if (vlan < 0) {
+        if (!pmd->trace)
+            STAT_ADD(ns->vlan_dropped, 1);
+        TRACE(DP_TRACE_DROP, c->table, c->in_ofport, 0, NULL, NULL,
+              vlan == PORT_VLAN_DROP_TAGGED_ON_ACCESS
+                  ? "NORMAL: VLAN drop: a tagged frame (VID not 0) on an access port"
+                  : "NORMAL: VLAN drop: the frame's VLAN is not in the ingress port's trunks",
+              depth);
+        return;
+    }
+    struct mac_table *t = c->br->macs;
+    if (c->in && !pmd->trace)
+        mac_table_learn(t, key->eth_src, (uint16_t)vlan, c->in_ofport, pmd->now_ns);
+    uint32_t port = 0;
+    enum mac_normal_verdict verdict =
+        mac_normal_decide(t, key->eth_dst, (uint16_t)vlan, c->in_ofport, &port);
+    struct dp_port *out = NULL;
+    if (verdict == MAC_NORMAL_FORWARD &&
+        (!(out = view_port(c->v, port)) || !port_vlan_carries(port_vlan_of(out), (uint16_t)vlan)))
+        verdict = MAC_NORMAL_FLOOD; /* gone, or moved out of the VLAN, since it was learned */
+    TRACE(DP_TRACE_NORMAL, c->table, port, (int32_t)verdict | vlan << 8, NULL, NULL,
+          c->fail_open ? "fail-open" : NULL, depth);
+    struct rte_mbuf *forms[2] = {NULL, NULL};
+    switch (verdict) {
+    case MAC_NORMAL_FORWARD:
+        if (!pmd->trace)
+            STAT_ADD(ns->unicast, 1);
+        normal_vlan_send(c, m, key, tci, (uint16_t)vlan, out, forms, depth);
+        break;
+    case MAC_NORMAL_FLOOD:
+        if (!pmd->trace)
+            STAT_ADD(ns->flooded, 1);
+        for (uint32_t i = 0; i < c->v->n_ports; i++) {
+            struct dp_port *p = c->v->ports[i];
+            if (p == in || (__atomic_load_n(&p->config, __ATOMIC_RELAXED) & DP_PORT_NO_FWD) ||
+                !port_vlan_carries(port_vlan_of(p), (uint16_t)vlan))
+                continue;
+            normal_vlan_send(c, m, key, tci, (uint16_t)vlan, p, forms, depth);
+        }
+        break;
+    case MAC_NORMAL_DROP:
+        if (!pmd->trace)
+            STAT_ADD(ns->dropped, 1);
+        TRACE(DP_TRACE_DROP, c->table, port, 0, NULL, NULL,
+              "NORMAL: the destination was learned on the ingress port", depth);
+        break;
+    }
+    for (unsigned i = 0; i < 2; i++)
+        if (forms[i])
+            rte_pktmbuf_free(forms[i]);
+}
+
 /* NORMAL: learns where the packet's source lives, then forwards as a learning switch does
  * (datapath/mac-learning.h). The MAC table is read for every packet and its answer never
  * cached: the exact-match cache keeps the rule, whose action only says "NORMAL", so a learned,
  * moved or aged address changes the very next packet's output. `give` and `consumed` as
- * output_port_ex(). */
+ * output_port_ex(). A bridge whose ports have no VLAN configuration pays one test for it. */
 static void output_normal(struct pipe_ctx *c, struct rte_mbuf *m, const struct flow_key *key,
                           unsigned depth, bool give, bool *consumed)
 {
     struct pmd *pmd = c->pmd;
     struct mac_table *t = c->br->macs;
     uint16_t tci = rte_be_to_cpu_16(key->vlan_tci);
+    if (unlikely(c->v->n_vlan_ports)) {
+        output_normal_vlan(c, m, key, tci, depth);
+        return;
+    }
     uint16_t vlan = (tci & FLOW_VLAN_PRESENT) ? (tci & FLOW_VLAN_VID_MASK) : 0;
     /* A trace only looks; a packet from the controller has no port to be learned on. */
     if (c->in && !pmd->trace)
@@ -461,7 +621,7 @@ static void output_normal(struct pipe_ctx *c, struct rte_mbuf *m, const struct f
     struct dp_port *out = NULL;
     if (verdict == MAC_NORMAL_FORWARD && !(out = view_port(c->v, port)))
         verdict = MAC_NORMAL_FLOOD; /* learned on a port that has gone since */
-    TRACE(DP_TRACE_NORMAL, c->table, port, (int32_t)verdict, NULL, NULL,
+    TRACE(DP_TRACE_NORMAL, c->table, port, (int32_t)verdict | vlan << 8, NULL, NULL,
           c->fail_open ? "fail-open" : NULL, depth);
     struct dp_normal_stats *ns = &c->br->nstats[pmd->id];
     switch (verdict) {
@@ -551,8 +711,8 @@ static struct rte_mbuf *exec_actions(struct pipe_ctx *c, struct rte_mbuf *m,
         TRACE(DP_TRACE_ACTION, c->table, 0, 0, NULL, a, NULL, depth);
         if (!c->parsed && action_needs_headers(a))
             need_headers(c, m, key, lay);
-        if (c->rec && (a->type != DP_ACT_OUTPUT || a->port == DP_OFPORT_TABLE))
-            c->rec->ok = false; /* only outputs replay (others parse, or are per packet) */
+        if (c->rec && !action_replayable(a))
+            c->rec->ok = false; /* only outputs to ports replay: the rest is per packet */
         switch (a->type) {
         case DP_ACT_OUTPUT: {
             if (unlikely(a->port == DP_OFPORT_TABLE)) {
@@ -715,7 +875,8 @@ static void pipeline(struct pipe_ctx *c, struct rte_mbuf *m, struct flow_key *ke
                      struct flow_layout *lay, uint8_t table)
 {
     struct pmd *pmd = c->pmd;
-    struct action_set set = {.n = 0};
+    struct action_set set;
+    set.n = 0; /* not "= {.n = 0}": that zeroes all DP_MAX_ACTIONS entries, per packet */
 
     if (unlikely(c->fail_open)) {
         /* Standalone fail mode without a controller: a learning switch, the tables bypassed
@@ -723,6 +884,8 @@ static void pipeline(struct pipe_ctx *c, struct rte_mbuf *m, struct flow_key *ke
         if (!pmd->trace)
             STAT_ADD(c->br->nstats[pmd->id].fail_open, 1);
         need_headers(c, m, key, lay); /* NORMAL reads the Ethernet addresses and VLAN */
+        if (c->rec)
+            c->rec->ok = false; /* NORMAL decides (and learns) per packet */
         bool consumed = false;
         output_normal(c, m, key, 0, true, &consumed);
         if (consumed)
@@ -757,6 +920,8 @@ static void pipeline(struct pipe_ctx *c, struct rte_mbuf *m, struct flow_key *ke
                 rec->tables[rec->n_hits] = table;
                 rec->rules[rec->n_hits++] = r;
                 rec->no_rule |= !r;
+                for (uint32_t w = 0; w < u->n_words; w++)
+                    rec->mask[u->word_idx[w]] |= u->mask_words[w];
             }
         }
         if (unlikely(!r)) {
@@ -941,17 +1106,6 @@ static uint32_t process_rxq(struct pmd *pmd, const struct pmd_rxq *rxq)
             rte_pktmbuf_free(m);
             continue;
         }
-        if (replay) {
-            replay_packet(&c, &rec, m);
-            n_replayed++;
-            continue;
-        }
-        if (record) {
-            rec.ok = true;
-            rec.no_rule = rec.drop_action = false;
-            rec.n_hits = rec.n_out = 0;
-            c.rec = &rec;
-        }
         struct flow_key key;
         struct flow_layout lay;
         /* Metadata only; need_headers() parses when a table or an action needs more. */
@@ -960,11 +1114,35 @@ static uint32_t process_rxq(struct pmd *pmd, const struct pmd_rxq *rxq)
         c.rule = NULL;
         c.sent = false;
         c.parsed = false;
+        if (replay) {
+            if (rec.headers)
+                need_headers(&c, m, &key, &lay);
+            if (!rec.headers || replay_matches(&rec, &key)) {
+                replay_packet(&c, &rec, m);
+                n_replayed++;
+                continue;
+            }
+            /* Another flow in the same burst: the pipeline, already parsed. */
+        } else if (record) {
+            rec.ok = true;
+            rec.no_rule = rec.drop_action = false;
+            rec.n_hits = rec.n_out = 0;
+            memset(rec.mask, 0, sizeof rec.mask);
+            c.rec = &rec;
+        }
         if (unlikely(pmd->trace != NULL))
             need_headers(&c, m, &key, &lay);
         pipeline(&c, m, &key, &lay, 0);
         if (record) {
-            replay = rec.ok && !c.parsed;
+            /* Header words are as parsed: only metadata words change along the path (and
+             * only actions that invalidate the record rewrite headers). */
+            replay = rec.ok;
+            rec.headers = c.parsed;
+            for (size_t w = FLOW_KEY_META_WORDS; replay && rec.headers && w < FLOW_KEY_WORDS; w++) {
+                uint64_t x;
+                memcpy(&x, (const uint8_t *)&key + w * sizeof x, sizeof x);
+                rec.val[w] = x & rec.mask[w];
+            }
             record = false;
             c.rec = NULL;
         }

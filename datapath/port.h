@@ -68,6 +68,7 @@ enum {
 };
 
 struct dp_bridge;
+struct port_vlan;
 
 struct dp_port {
     char name[DP_PORT_NAME_MAX];
@@ -91,6 +92,12 @@ struct dp_port {
     uint32_t link_changes;
     uint32_t config;     /* DP_PORT_NO_* (atomic): written by the control thread, read by
                           * PMDs per burst (rx) or per output */
+    /* NORMAL's VLAN configuration (datapath/port-vlan.h); NULL: a trunk of every VLAN, the
+     * default, which costs nothing. Atomic pointer to an immutable object: written only by
+     * the control thread (dp_port_add(), dp_port_set_vlan()), which frees a replaced one
+     * after a grace period; PMDs load it (acquire) when their bridge view counts VLAN
+     * ports (dp_bridge_view.n_vlan_ports). */
+    const struct port_vlan *vlan;
 
     /* Tx user u sends on queue txq_map[u]. Identity modulo n_txq, except on vhost ports,
      * where it spreads the users over the queues the guest enabled (vm-ports/vhost.c). When a
@@ -116,6 +123,9 @@ struct dp_port_args {
      * by the control thread when rx_intr_fd becomes readable. The kernel interface is left
      * administratively down, like OVS's: the user brings it up. */
     bool internal;
+    /* NORMAL's VLAN configuration, copied: NULL (or a default one) is a trunk of every VLAN.
+     * Set before the port joins its bridge, so no packet sees it unconfigured. */
+    const struct port_vlan *vlan;
 };
 
 /* Probes (or finds, when already probed) the device, configures n_rxq rx queues and
