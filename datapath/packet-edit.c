@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <rte_ether.h>
+#include <rte_hash_crc.h>
 #include <rte_ip.h>
 
 #include "datapath/flow-field.h"
@@ -71,6 +72,42 @@ static uint8_t *l4_csum(struct rte_mbuf *m, const struct flow_layout *lay, const
 static bool in_seg(const struct rte_mbuf *m, uint16_t off, unsigned len)
 {
     return off != FLOW_LAYOUT_NONE && (uint32_t)off + len <= rte_pktmbuf_data_len(m);
+}
+
+/* SCTP's checksum is a CRC32c over the whole SCTP packet (RFC 4960 appendix B), not a sum
+ * that can be patched: after a port rewrite it is computed again, across segments, and
+ * stored least significant byte first (as Linux writes it). Fragments are left alone: the
+ * CRC covers bytes other fragments carry. */
+static void sctp_crc_recompute(struct rte_mbuf *m, const struct flow_layout *lay,
+                               const struct flow_key *k)
+{
+    if (k->nw_frag & FLOW_NW_FRAG_ANY)
+        return;
+    bool v4 = k->eth_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+    if (!in_seg(m, lay->l3, v4 ? 20 : 40) || !in_seg(m, lay->l4, 12))
+        return;
+    const uint8_t *pkt = rte_pktmbuf_mtod(m, const uint8_t *);
+    uint32_t end = v4 ? lay->l3 + rd16(pkt + lay->l3 + 2) : lay->l3 + 40u + rd16(pkt + lay->l3 + 4);
+    if (end > m->pkt_len || end < (uint32_t)lay->l4 + 12)
+        return;
+    uint8_t *cs = rte_pktmbuf_mtod_offset(m, uint8_t *, lay->l4 + 8);
+    memset(cs, 0, 4);
+    uint32_t crc = 0xffffffffu, off = lay->l4, left = end - lay->l4;
+    for (const struct rte_mbuf *s = m; s && left; s = s->next) {
+        if (off >= s->data_len) {
+            off -= s->data_len;
+            continue;
+        }
+        uint32_t n = RTE_MIN((uint32_t)s->data_len - off, left);
+        crc = rte_hash_crc(rte_pktmbuf_mtod_offset(s, const uint8_t *, off), n, crc);
+        left -= n;
+        off = 0;
+    }
+    crc = ~crc;
+    cs[0] = (uint8_t)crc;
+    cs[1] = (uint8_t)(crc >> 8);
+    cs[2] = (uint8_t)(crc >> 16);
+    cs[3] = (uint8_t)(crc >> 24);
 }
 
 /* --- set_field -------------------------------------------------------------------------- */
@@ -201,6 +238,8 @@ void pkt_set_field(struct rte_mbuf *m, struct flow_layout *lay, struct flow_key 
         if (in_seg(m, lay->l4, 4) && !(key->nw_frag & FLOW_NW_FRAG_LATER)) {
             uint8_t *cs[1] = {key->nw_proto == IPPROTO_SCTP ? NULL : l4cs};
             replace_bytes(pkt + lay->l4 + (src ? 0 : 2), val, 2, cs, 1);
+            if (key->nw_proto == IPPROTO_SCTP)
+                sctp_crc_recompute(m, lay, key);
         }
         break;
     }

@@ -144,6 +144,57 @@ static void test_udp_zero_checksum_stays_zero(void **state)
     assert_int_equal(rte_be_to_cpu_16(reparse(&f).tp_dst), 53);
 }
 
+/* The SCTP packet's CRC32c as stored (least significant byte first) is right: computed
+ * again by the bitwise reference over the packet with the field zero. */
+static void assert_sctp_crc_ok(struct frame *f, const struct flow_layout *lay)
+{
+    uint8_t *l4 = rte_pktmbuf_mtod_offset(&f->m, uint8_t *, lay->l4);
+    const uint8_t *l3 = rte_pktmbuf_mtod_offset(&f->m, const uint8_t *, lay->l3);
+    /* The SCTP packet ends where the IP payload does (a short frame is padded past it). */
+    uint32_t end = (l3[0] >> 4) == 4 ? lay->l3 + (uint32_t)(l3[2] << 8 | l3[3])
+                                     : lay->l3 + 40u + (uint32_t)(l3[4] << 8 | l3[5]);
+    uint32_t len = end - lay->l4;
+    assert_true(end <= f->m.data_len);
+    uint8_t copy[BUF];
+    memcpy(copy, l4, len);
+    memset(copy + 8, 0, 4);
+    uint32_t want = pkt_crc32c(copy, len);
+    uint32_t got = (uint32_t)l4[8] | (uint32_t)l4[9] << 8 | (uint32_t)l4[10] << 16 |
+                   (uint32_t)l4[11] << 24;
+    assert_int_equal(got, want);
+}
+
+static void test_sctp_port_rewrite_recomputes_crc(void **state)
+{
+    (void)state;
+    for (int v6 = 0; v6 <= 1; v6++) {
+        struct frame f;
+        struct flow_layout lay;
+        struct flow_key k = tcp4_key();
+        k.nw_proto = 132;
+        if (v6) {
+            k.eth_type = rte_cpu_to_be_16(0x86dd);
+            k.nw_src = k.nw_dst = 0;
+            k.ipv6_src[15] = 1;
+            k.ipv6_dst[15] = 2;
+            k.ipv6_src[0] = k.ipv6_dst[0] = 0x20;
+        }
+        frame_from_key(&f, &k, &lay);
+        assert_sctp_crc_ok(&f, &lay);
+        set_field(&f, &lay, &k, FF_SCTP_DST, 9899);
+        set_field(&f, &lay, &k, FF_SCTP_SRC, 5060);
+        assert_sctp_crc_ok(&f, &lay);
+        struct flow_key again = reparse(&f);
+        assert_int_equal(rte_be_to_cpu_16(again.tp_dst), 9899);
+        assert_int_equal(rte_be_to_cpu_16(again.tp_src), 5060);
+        /* IP address rewrites do not touch it: SCTP has no pseudo-header. */
+        if (!v6) {
+            set_field(&f, &lay, &k, FF_IPV4_DST, 0x0a0000fe);
+            assert_sctp_crc_ok(&f, &lay);
+        }
+    }
+}
+
 static void test_vlan_push_set_pop(void **state)
 {
     (void)state;
@@ -191,6 +242,7 @@ int main(void)
         cmocka_unit_test(test_ipv4_tcp_rewrites),
         cmocka_unit_test(test_dec_ttl_expires),
         cmocka_unit_test(test_udp_zero_checksum_stays_zero),
+        cmocka_unit_test(test_sctp_port_rewrite_recomputes_crc),
         cmocka_unit_test(test_vlan_push_set_pop),
         cmocka_unit_test(test_prereq_not_met_is_a_noop),
     };
