@@ -451,6 +451,8 @@ const struct ctl_command ctl_commands[] = {
     {.name = "set-bridge", .args = "BR key=value ...", .min_args = 2, .max_args = -1,
      .params = {"bridge"}, .build = build_set_bridge,
      .help = "change BR's settings: mac-aging=SECONDS (1..1000000, default 300)"},
+    {.name = "show-config", .args = "", .print = print_as_json,
+     .help = "print the saved configuration (sluiced --db) and what could not be restored"},
     {.name = "version", .args = "", .print = ctl_out_version,
      .help = "print the versions of sluicectl, sluiced and DPDK"},
     {.name = NULL},
@@ -715,8 +717,10 @@ int ctl_main(int argc, char *argv[], FILE *in, FILE *out, FILE *errf)
 
     int timeout_ms = 0;
     if (inv.timeout_s > 0) {
-        double ms = ceil(inv.timeout_s * 1000.0);
-        timeout_ms = ms < 1 ? 1 : (int)ms;
+        /* Rounded up to whole milliseconds, without libm's ceil(). */
+        double ms = inv.timeout_s * 1000.0;
+        int whole = (int)ms;
+        timeout_ms = whole < 1 ? 1 : whole + (ms > (double)whole);
     }
     int call_rc = (cmd->call ? cmd->call : call_management)(&ctx, cmd->name, params, timeout_ms,
                                                             &result, text, sizeof(text));

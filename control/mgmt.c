@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <rte_version.h>
 
 #include "datapath/clock.h"
+#include "control/config-store.h"
 #include "control/mgmt-fdb.h"
 #include "control/mgmt-trace.h"
 #include "control/ofconn.h"
@@ -821,15 +823,77 @@ static int m_get_controller(void *aux, json_t *params, json_t **result, char *er
     return *result ? 0 : JSONRPC_INVALID_PARAMS;
 }
 
+/* --- Durable configuration (sluiced --db, control/config-store.h) ----------------------- */
+
+/* Every method that changes what the db records runs through here, so the rule is in one
+ * place: the change, then its commit to the file, then the reply. A commit that fails does
+ * not undo the change (the switch is already running it); the reply says exactly that. */
+static int recorded(struct mgmt_context *ctx, const char *method, jsonrpc_handler *handler,
+                    json_t *params, json_t **result, char *err, size_t errlen)
+{
+    int rc = handler(ctx, params, result, err, errlen);
+    if (rc || !ctx->db)
+        return rc;
+    char why[768];
+    rc = config_store_record(ctx->db, method, params, *result, why, sizeof why);
+    if (!rc && !ctx->restoring)
+        rc = config_store_save(ctx->db, why, sizeof why);
+    if (!rc)
+        return 0;
+    const char *br = json_string_value(json_object_get(params, "bridge"));
+    const char *port = json_string_value(json_object_get(params, "port"));
+    snprintf(err, errlen, "%s%s%s%s%s: the change was applied but not saved: %s", method,
+             br ? " " : "", br ? br : "", port ? " " : "", port ? port : "", why);
+    SLOG(ERR, "%s", err);
+    json_decref(*result);
+    *result = NULL;
+    return JSONRPC_FAILED;
+}
+
+/* A handler `fn` whose successful calls are recorded as `method`. */
+#define RECORDED(fn, method)                                                                       \
+    static int fn##_recorded(void *aux, json_t *params, json_t **result, char *err, size_t errlen) \
+    {                                                                                              \
+        return recorded(aux, method, fn, params, result, err, errlen);                             \
+    }
+RECORDED(m_add_br, "add-br")
+RECORDED(m_del_br, "del-br")
+RECORDED(m_add_port, "add-port")
+RECORDED(m_del_port, "del-port")
+RECORDED(m_set_port, "set-port")
+RECORDED(m_set_controller, "set-controller")
+RECORDED(mgmt_set_bridge, "set-bridge")
+#undef RECORDED
+
+static int m_show_config(void *aux, json_t *params, json_t **result, char *err, size_t errlen)
+{
+    struct mgmt_context *ctx = aux;
+    (void)params;
+    if (!ctx->db) {
+        snprintf(err, errlen,
+                 "show-config: sluiced runs without --db: the configuration is not "
+                 "saved anywhere");
+        return JSONRPC_FAILED;
+    }
+    *result = config_store_status(ctx->db);
+    if (!*result) {
+        snprintf(err, errlen, "show-config: out of memory");
+        return JSONRPC_FAILED;
+    }
+    return 0;
+}
+
+/* Every method config_store_records() names must be its _recorded version here. */
 const struct jsonrpc_method mgmt_methods[] = {
-    {"set-controller", m_set_controller}, {"get-controller", m_get_controller},
-    {"version", m_version},       {"add-br", m_add_br},         {"del-br", m_del_br},
-    {"add-port", m_add_port},     {"del-port", m_del_port},     {"show", m_show},
-    {"set-port", m_set_port},
+    {"set-controller", m_set_controller_recorded}, {"get-controller", m_get_controller},
+    {"version", m_version},       {"add-br", m_add_br_recorded}, {"del-br", m_del_br_recorded},
+    {"add-port", m_add_port_recorded}, {"del-port", m_del_port_recorded}, {"show", m_show},
+    {"set-port", m_set_port_recorded},
     {"add-flow", m_add_flow},     {"add-flows", m_add_flows},   {"del-flows", m_del_flows},
     {"dump-flows", m_dump_flows}, {"dump-ports", m_dump_ports}, {"pmd-stats", m_pmd_stats},
     {"trace", mgmt_trace},
-    {"fdb-show", mgmt_fdb_show},   {"fdb-flush", mgmt_fdb_flush}, {"set-bridge", mgmt_set_bridge},
+    {"fdb-show", mgmt_fdb_show},   {"fdb-flush", mgmt_fdb_flush},
+    {"set-bridge", mgmt_set_bridge_recorded}, {"show-config", m_show_config},
     {NULL, NULL},
 };
 
@@ -859,6 +923,9 @@ static char *next_word(char **s)
     *s = end;
     return p;
 }
+
+/* config_line()'s result for a line the db made redundant (not an error). */
+enum { CONFIG_LINE_SKIPPED = 1 };
 
 static int config_line(struct mgmt_context *ctx, char *line, char *err, size_t errlen)
 {
@@ -914,7 +981,15 @@ static int config_line(struct mgmt_context *ctx, char *line, char *err, size_t e
         snprintf(err, errlen, "unknown command \"%s\" (add-br, del-br, add-port, add-flow)", cmd);
         rc = JSONRPC_INVALID_PARAMS;
     }
-    if (!rc) {
+    const char *br = json_string_value(json_object_get(params, "bridge"));
+    const char *port = json_string_value(json_object_get(params, "port"));
+    if (!rc && ctx->db &&
+        ((!strcmp(cmd, "add-br") && config_store_has_bridge(ctx->db, br)) ||
+         (!strcmp(cmd, "add-port") && config_store_has_port(ctx->db, br, port)))) {
+        snprintf(err, errlen, "%s %s%s%s: in the db %s already; line skipped", cmd, br,
+                 port ? " " : "", port ? port : "", config_store_path(ctx->db));
+        rc = CONFIG_LINE_SKIPPED;
+    } else if (!rc) {
         json_t *result = NULL;
         rc = mgmt_call(ctx, cmd, params, &result, err, errlen);
         json_decref(result);
@@ -948,9 +1023,174 @@ int mgmt_apply_config(struct mgmt_context *ctx, const char *path, char *err, siz
             continue;
         char lerr[512];
         rc = config_line(ctx, p, lerr, sizeof lerr);
-        if (rc)
+        if (rc == CONFIG_LINE_SKIPPED) {
+            SLOG(INFO, "%s:%u: %s", path, lineno, lerr);
+            rc = 0;
+        } else if (rc) {
             snprintf(err, errlen, "%s:%u: %s", path, lineno, lerr);
+        }
     }
     fclose(f);
     return rc;
+}
+
+/* --- Restoring the db at start ---------------------------------------------------------- */
+
+struct restore {
+    struct mgmt_context *ctx;
+    unsigned problems;
+    unsigned bridges, ports;
+};
+
+static void restore_problem(void *aux, const char *msg)
+{
+    struct restore *r = aux;
+    SLOG(ERR, "%s", msg);
+    config_store_note_problem(r->ctx->db, msg);
+    r->problems++;
+}
+
+static void restore_problemf(struct restore *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void restore_problemf(struct restore *r, const char *fmt, ...)
+{
+    char msg[1536];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    restore_problem(r, msg);
+}
+
+/* Runs one method of the replay; its result is not needed (add-port asked for its ofport). */
+static int replay(struct restore *r, const char *method, json_t *params, char *err, size_t errlen)
+{
+    json_t *result = NULL;
+    int rc = params ? mgmt_call(r->ctx, method, params, &result, err, errlen) : JSONRPC_FAILED;
+    if (!params)
+        snprintf(err, errlen, "out of memory");
+    json_decref(result);
+    json_decref(params);
+    return rc;
+}
+
+static void restore_ports(struct restore *r, const char *path, const char *bname,
+                          const json_t *ports, const char *bridge_failed)
+{
+    size_t i;
+    json_t *port;
+    json_array_foreach(ports, i, port)
+    {
+        const char *name = json_string_value(json_object_get(port, "name"));
+        if (bridge_failed) {
+            restore_problemf(r, "db %s: bridge %s: port %s: not restored: its bridge was not", path,
+                             bname, name);
+            continue;
+        }
+        json_t *opts = json_deep_copy(json_object_get(port, "options"));
+        char ofport[16], err[1024];
+        snprintf(ofport, sizeof ofport, "%" JSON_INTEGER_FORMAT,
+                 json_integer_value(json_object_get(port, "ofport")));
+        if (opts)
+            json_object_set_new(opts, "ofport", json_string(ofport));
+        json_t *params =
+            opts ? json_pack("{s:s, s:s, s:o}", "bridge", bname, "port", name, "options", opts)
+                 : NULL;
+        if (replay(r, "add-port", params, err, sizeof err))
+            restore_problemf(r, "db %s: bridge %s: port %s: not restored: %s", path, bname, name,
+                             err);
+        else
+            r->ports++;
+    }
+}
+
+static void restore_doc(struct restore *r, const char *path, const json_t *doc)
+{
+    size_t i;
+    json_t *br;
+    json_array_foreach(json_object_get(doc, "bridges"), i, br)
+    {
+        const char *name = json_string_value(json_object_get(br, "name"));
+        json_t *ports = json_object_get(br, "ports");
+        json_t *opts = json_object_get(br, "options");
+        json_t *ctl = json_object_get(br, "controller");
+        char err[1024];
+        int rc =
+            replay(r, "add-br",
+                   json_pack("{s:s, s:O}", "bridge", name, "local", json_object_get(br, "local")),
+                   err, sizeof err);
+        if (rc) {
+            restore_problemf(r, "db %s: bridge %s: not restored: %s", path, name, err);
+            restore_ports(r, path, name, ports, err);
+            continue;
+        }
+        r->bridges++;
+        if (opts &&
+            replay(r, "set-bridge", json_pack("{s:s, s:O}", "bridge", name, "options", opts), err,
+                   sizeof err))
+            restore_problemf(r, "db %s: bridge %s: options not restored: %s", path, name, err);
+        json_t *cparams = ctl ? json_deep_copy(ctl) : NULL;
+        if (cparams)
+            json_object_set_new(cparams, "bridge", json_string(name));
+        if (ctl && replay(r, "set-controller", cparams, err, sizeof err))
+            restore_problemf(r, "db %s: bridge %s: controller not restored: %s", path, name, err);
+        restore_ports(r, path, name, ports, NULL);
+    }
+}
+
+unsigned mgmt_restore_db(struct mgmt_context *ctx)
+{
+    struct restore r = {.ctx = ctx};
+    const char *path = config_store_path(ctx->db);
+    char *text = NULL, err[1024];
+    size_t len = 0;
+    int rc = config_store_read_file(path, &text, &len, err, sizeof err);
+    if (rc == -ENOENT) {
+        SLOG(INFO, "db %s: no such file yet: starting empty; it is written at the first change",
+             path);
+        return 0;
+    }
+    if (rc) {
+        restore_problemf(&r, "%s: nothing restored", err);
+        char why[1200];
+        snprintf(why, sizeof why,
+                 "the file could not be read at start (%s); changes are not saved until it is "
+                 "fixed or moved away and sluiced restarted",
+                 err);
+        config_store_block_saves(ctx->db, why);
+        return r.problems;
+    }
+    unsigned skipped;
+    json_t *doc =
+        config_store_parse(text, len, path, restore_problem, &r, &skipped, err, sizeof err);
+    if (!doc) {
+        restore_problemf(&r, "%s: nothing restored", err);
+    } else {
+        ctx->restoring = true;
+        restore_doc(&r, path, doc);
+        ctx->restoring = false;
+        json_decref(doc);
+    }
+    if (r.problems) {
+        char saved[4200];
+        if (config_store_set_aside(path, text, len, saved, sizeof saved, err, sizeof err) == 0) {
+            SLOG(WARNING,
+                 "db %s: not restored in full (%u problem(s) above); its contents as they were "
+                 "are kept in %s; %s itself is rewritten at the next change",
+                 path, r.problems, saved, path);
+            config_store_note_set_aside(ctx->db, saved);
+        } else {
+            char why[1200];
+            snprintf(why, sizeof why,
+                     "it was not restored in full and no copy of it could be kept (%s); changes "
+                     "are not saved until it is fixed or moved away and sluiced restarted",
+                     err);
+            SLOG(ERR, "db %s: %s", path, why);
+            config_store_block_saves(ctx->db, why);
+        }
+    }
+    free(text);
+    SLOG(INFO, "db %s: restored %u bridge(s) and %u port(s), %u problem(s)", path, r.bridges,
+         r.ports, r.problems);
+    return r.problems;
 }

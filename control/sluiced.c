@@ -22,6 +22,7 @@
 #include <rte_log.h>
 
 #include "datapath/clock.h"
+#include "control/config-store.h"
 #include "control/jsonrpc.h"
 #include "control/mgmt.h"
 #include "control/ofconn.h"
@@ -48,6 +49,9 @@ static void usage(FILE *f)
             "  --run-dir DIR           sockets and pid file (default $SLUICE_RUN_DIR or %s)\n"
             "  --pmd-cores LIST        CPUs for PMD threads, e.g. 1 or 2,3 (default: last CPU)\n"
             "  --main-core CPU         CPU of the control thread (default 0)\n"
+            "  --db FILE               keep bridges, ports and controllers in FILE (JSON):\n"
+            "                          each change is saved before it is acknowledged, and\n"
+            "                          FILE is restored at start (before --config)\n"
             "  --config FILE           commands to run at start (add-br, add-port, add-flow)\n"
             "  --log-level LEVEL       emerg|alert|crit|err|warning|notice|info|debug\n"
             "  --pmd-idle-sleep-us N   longest sleep of an idle PMD (default %d; 0 = busy-poll)\n"
@@ -63,6 +67,7 @@ static void usage(FILE *f)
 struct options {
     const char *run_dir;
     const char *config;
+    const char *db;
     unsigned pmd_cpus[DP_MAX_PMDS];
     unsigned n_pmd_cpus;
     unsigned main_cpu;
@@ -148,6 +153,7 @@ static int parse_options(int argc, char **argv, struct options *o, int *eal_inde
         {"pmd-cores", required_argument, NULL, 'p'},
         {"main-core", required_argument, NULL, 'M'},
         {"config", required_argument, NULL, 'c'},
+        {"db", required_argument, NULL, 'd'},
         {"log-level", required_argument, NULL, 'l'},
         {"pmd-idle-sleep-us", required_argument, NULL, 's'},
         {"mbufs", required_argument, NULL, 'b'},
@@ -175,6 +181,13 @@ static int parse_options(int argc, char **argv, struct options *o, int *eal_inde
             break;
         case 'c':
             o->config = optarg;
+            break;
+        case 'd':
+            if (!optarg[0]) {
+                fprintf(stderr, "sluiced: --db needs a file name\n");
+                return -1;
+            }
+            o->db = optarg;
             break;
         case 'l':
             if ((o->log_level = parse_log_level(optarg)) < 0) {
@@ -261,6 +274,29 @@ static int mkdir_p(const char *path)
     return 0;
 }
 
+static int check_db_dir(const char *db)
+{
+    char dir[4096];
+    const char *slash = strrchr(db, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == db)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - db), db);
+    struct stat st;
+    const char *why = NULL;
+    if (stat(dir, &st) != 0)
+        why = strerror(errno);
+    else if (!S_ISDIR(st.st_mode))
+        why = "not a directory";
+    if (why) {
+        fprintf(stderr, "sluiced: --db %s: directory %s: %s\n", db, dir, why);
+        return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct options o = {.log_level = -1,
@@ -317,6 +353,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "sluiced: run directory %s: %s\n", o.run_dir, strerror(-rc));
         return 1;
     }
+    /* A db in a directory that does not exist could never be saved: say so now, not at the
+     * first change. */
+    if (o.db && check_db_dir(o.db))
+        return 1;
 
     sluice_log_init();
     if (rte_eal_init(eal_argc, eal_argv) < 0) {
@@ -346,6 +386,7 @@ int main(int argc, char **argv)
     struct jsonrpc_server *srv = NULL;
     char sock[512], pidfile[512];
     bool wrote_pidfile = false;
+    struct config_store *db = NULL;
     snprintf(sock, sizeof sock, "%s/sluiced.ctl", o.run_dir);
     snprintf(pidfile, sizeof pidfile, "%s/sluiced.pid", o.run_dir);
 
@@ -354,7 +395,11 @@ int main(int argc, char **argv)
         goto out;
     }
 
-    struct mgmt_context ctx = {.run_dir = o.run_dir};
+    if (o.db && !(db = config_store_create(o.db))) {
+        fprintf(stderr, "sluiced: --db %s: out of memory\n", o.db);
+        goto out;
+    }
+    struct mgmt_context ctx = {.run_dir = o.run_dir, .db = db};
     srv = jsonrpc_server_create(sock, mgmt_methods, &ctx, err, sizeof err);
     if (!srv) {
         fprintf(stderr, "sluiced: %s\n", err);
@@ -378,6 +423,17 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* The db first: it is the saved state; --config may then add to it (lines for objects
+     * the db restored are skipped, see mgmt_apply_config()). The socket serves nobody until
+     * the loop below, so no request sees a half-restored switch. */
+    if (db) {
+        unsigned problems = mgmt_restore_db(&ctx);
+        if (problems)
+            fprintf(stderr,
+                    "sluiced: db %s: %u item(s) could not be restored (see the log; "
+                    "sluicectl show-config lists them); the daemon runs with the rest\n",
+                    o.db, problems);
+    }
     if (o.config && mgmt_apply_config(&ctx, o.config, err, sizeof err)) {
         fprintf(stderr, "sluiced: %s\n", err);
         goto out;
@@ -427,6 +483,7 @@ out:
     if (wrote_pidfile)
         unlink(pidfile); /* a daemon that never owned the run dir leaves its owner's file */
     dp_fini();
+    config_store_destroy(db);
     rte_eal_cleanup();
     return status;
 }
