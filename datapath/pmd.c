@@ -462,6 +462,20 @@ static void exec_group(struct pipe_ctx *c, struct rte_mbuf *m, const struct flow
     }
 }
 
+/* NORMAL's unicast to a port that PORT_MOD made no-forward: dropped and counted, as an
+ * explicit output to it would be. */
+static bool normal_no_fwd(struct pipe_ctx *c, const struct dp_port *out, uint32_t port,
+                          unsigned depth)
+{
+    struct pmd *pmd = c->pmd;
+    if (likely(!(__atomic_load_n(&out->config, __ATOMIC_RELAXED) & DP_PORT_NO_FWD)))
+        return false;
+    TRACE(DP_TRACE_DROP, c->table, port, 0, NULL, NULL, "NORMAL: the port is no-forward", depth);
+    if (!pmd->trace)
+        STAT_ADD(c->ist->drop_port_config, 1);
+    return true;
+}
+
 /* Every port of the bridge but the ingress port, each with its own reference. */
 static void flood(struct pipe_ctx *c, struct rte_mbuf *m, unsigned depth)
 {
@@ -571,7 +585,8 @@ static void output_normal_vlan(struct pipe_ctx *c, struct rte_mbuf *m,
     case MAC_NORMAL_FORWARD:
         if (!pmd->trace)
             STAT_ADD(ns->unicast, 1);
-        normal_vlan_send(c, m, key, tci, (uint16_t)vlan, out, forms, depth);
+        if (!normal_no_fwd(c, out, port, depth))
+            normal_vlan_send(c, m, key, tci, (uint16_t)vlan, out, forms, depth);
         break;
     case MAC_NORMAL_FLOOD:
         if (!pmd->trace)
@@ -628,6 +643,8 @@ static void output_normal(struct pipe_ctx *c, struct rte_mbuf *m, const struct f
     case MAC_NORMAL_FORWARD:
         if (!pmd->trace)
             STAT_ADD(ns->unicast, 1);
+        if (normal_no_fwd(c, out, port, depth))
+            return;
         if (give)
             *consumed = true;
         else

@@ -76,6 +76,15 @@ else
 fi
 assert_ge "NORMAL counted 100 unicast decisions" "$(($(normal_stat unicast) - uni0))" 100
 
+# --- PORT_MOD no-forward applies to NORMAL's learned unicast too ---------------------------
+pc0=$(port_stat "$BR" p1 .drops.port_config)
+check "mod-port p2 no-forward" ctl mod-port "$BR" p2 no-forward
+check_not "ping a -> b fails while p2 is no-forward" ping_from "$nsa" 198.18.3.2
+assert_gt "p1 counts NORMAL's unicast to p2 as port_config drops" \
+    "$(port_stat "$BR" p1 .drops.port_config)" "${pc0:-0}"
+check "mod-port p2 forward" ctl mod-port "$BR" p2 forward
+check "ping a -> b works again" wait_until 10 ping_from "$nsa" 198.18.3.2
+
 # --- trace ---------------------------------------------------------------------------------
 trace_json() { ctl_json trace "$BR" "$1"; }
 tj=$(trace_json "in_port=p1,dl_src=$MACA,dl_dst=$MACB")
