@@ -45,8 +45,9 @@
  *   PORT_STATUS (ADD, DELETE, MODIFY on link changes) follows the bridge's ports however they
  *   change (sluicectl, config, del-br). PORT_MOD's config bits are kept per port and reported
  *   in PORT_DESC and PORT_STATUS; PORT_DOWN also sets the device's link down where the driver
- *   supports it, NO_PACKET_IN stops packet-ins from that port; NO_RECV and NO_FWD are only
- *   reported for now (the datapath does not act on them).
+ *   supports it, NO_PACKET_IN stops packet-ins from that port; NO_RECV drops what the port
+ *   receives and NO_FWD what is output to it (NORMAL included; floods leave it out), counted
+ *   as the drop reason port_config (datapath/port.h, dp_port.config).
  *
  * fail_mode (per bridge; "standalone" by default, as in Open vSwitch).
  *   What each mode does, precisely:
