@@ -86,10 +86,11 @@ static bool valid_option_key(const char *k, size_t len)
     return true;
 }
 
-/* add-port BR PORT [key=value ...] and set-port BR PORT key=value ...: every key=value goes
- * to "options" as strings; which keys exist and what they mean is the daemon's to judge, so
- * new port options need no CLI change. */
-static int build_add_port(struct ctl_context *ctx, json_t **params, char *err, size_t errlen)
+/* The default params plus "options": every key=value argument from args[first] on, as
+ * strings; which keys exist and what they mean is the daemon's to judge, so new options need
+ * no CLI change. */
+static int build_with_options(struct ctl_context *ctx, int first, json_t **params, char *err,
+                              size_t errlen)
 {
     int rc = build_default(ctx, params, err, errlen);
     if (rc != CTL_EXIT_OK)
@@ -99,7 +100,7 @@ static int build_add_port(struct ctl_context *ctx, json_t **params, char *err, s
         return errmsg(err, errlen, CTL_EXIT_FAILED, "out of memory");
     const struct ctl_invocation *inv = ctx->inv;
     const char *cmd = inv->cmd->name;
-    for (int i = 2; i < inv->n_args; i++) {
+    for (int i = first; i < inv->n_args; i++) {
         const char *arg = inv->args[i];
         const char *eq = strchr(arg, '=');
         if (!eq)
@@ -129,6 +130,12 @@ static int build_add_port(struct ctl_context *ctx, json_t **params, char *err, s
     return CTL_EXIT_OK;
 }
 
+/* add-port BR PORT [key=value ...] and set-port BR PORT key=value ... */
+static int build_add_port(struct ctl_context *ctx, json_t **params, char *err, size_t errlen)
+{
+    return build_with_options(ctx, 2, params, err, errlen);
+}
+
 /* add-br BR [local=tap|none]: the daemon checks the value; only the key is checked here. */
 static int build_add_br(struct ctl_context *ctx, json_t **params, char *err, size_t errlen)
 {
@@ -143,35 +150,10 @@ static int build_add_br(struct ctl_context *ctx, json_t **params, char *err, siz
     return set_string(*params, "local", inv->args[1] + 6, "local", err, errlen);
 }
 
-/* set-bridge BR key=value...: the options go to "options" as strings, judged by sluiced. */
+/* set-bridge BR key=value... (e.g. mac-aging=300) */
 static int build_set_bridge(struct ctl_context *ctx, json_t **params, char *err, size_t errlen)
 {
-    int rc = build_default(ctx, params, err, errlen);
-    if (rc != CTL_EXIT_OK)
-        return rc;
-    json_t *options = json_object();
-    if (!options || json_object_set_new(*params, "options", options) < 0)
-        return errmsg(err, errlen, CTL_EXIT_FAILED, "out of memory");
-    const struct ctl_invocation *inv = ctx->inv;
-    for (int i = 1; i < inv->n_args; i++) {
-        const char *arg = inv->args[i];
-        const char *eq = strchr(arg, '=');
-        if (!eq || eq == arg || !eq[1] || !valid_option_key(arg, (size_t)(eq - arg)) ||
-            eq - arg >= 64)
-            return errmsg(err, errlen, CTL_EXIT_USAGE,
-                          "set-bridge: bad option '%s': expected key=value, e.g. mac-aging=300",
-                          arg);
-        char key[64];
-        memcpy(key, arg, (size_t)(eq - arg));
-        key[eq - arg] = '\0';
-        if (json_object_get(options, key))
-            return errmsg(err, errlen, CTL_EXIT_USAGE, "set-bridge: option '%s' given twice",
-                          key);
-        rc = set_string(options, key, eq + 1, "option value", err, errlen);
-        if (rc != CTL_EXIT_OK)
-            return rc;
-    }
-    return CTL_EXIT_OK;
+    return build_with_options(ctx, 1, params, err, errlen);
 }
 
 static const char *display_file(const char *file)
