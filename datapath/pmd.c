@@ -235,9 +235,10 @@ struct pmd_replay {
     uint64_t val[FLOW_KEY_WORDS];  /* the first packet's key & mask */
 };
 
-/* Whether `a` is an action a recorded path may contain: an output to a port (FLOOD, ALL,
- * IN_PORT and LOCAL included), the same for every packet of the burst. */
-static inline bool action_replayable(const struct dp_action *a)
+/* Whether `a` outputs to ports without looking at the packet: a port, IN_PORT, FLOOD, ALL or
+ * LOCAL (not NORMAL, TABLE or CONTROLLER). Such an output reads no headers, and goes the same
+ * way for every packet of a burst, so a recorded path may contain it. */
+static inline bool action_output_to_ports(const struct dp_action *a)
 {
     return a->type == DP_ACT_OUTPUT &&
            (a->port < DP_OFPORT_MAX || a->port == DP_OFPORT_IN_PORT ||
@@ -293,17 +294,13 @@ static inline void need_headers(struct pipe_ctx *c, const struct rte_mbuf *m,
 }
 
 /* Whether action `a` reads the packet's headers (key or layout) beyond the metadata:
- * everything but an output to a port (or IN_PORT, FLOOD, ALL, LOCAL) and to the
- * controller (whose packet-in carries only metadata in its match). */
+ * everything but an output to ports and to the controller (whose packet-in carries only
+ * metadata in its match). */
 static inline bool action_needs_headers(const struct dp_action *a)
 {
-    if (a->type == DP_ACT_CONTROLLER)
-        return false;
-    if (a->type != DP_ACT_OUTPUT)
-        return true;
-    return !(a->port < DP_OFPORT_MAX || a->port == DP_OFPORT_IN_PORT ||
-             a->port == DP_OFPORT_FLOOD || a->port == DP_OFPORT_ALL ||
-             a->port == DP_OFPORT_LOCAL || a->port == DP_OFPORT_CONTROLLER);
+    bool to_controller = a->type == DP_ACT_CONTROLLER ||
+                         (a->type == DP_ACT_OUTPUT && a->port == DP_OFPORT_CONTROLLER);
+    return !to_controller && !action_output_to_ports(a);
 }
 
 
@@ -462,15 +459,21 @@ static void exec_group(struct pipe_ctx *c, struct rte_mbuf *m, const struct flow
     }
 }
 
-/* NORMAL's unicast to a port that PORT_MOD made no-forward: dropped and counted, as an
- * explicit output to it would be. */
-static bool normal_no_fwd(struct pipe_ctx *c, const struct dp_port *out, uint32_t port,
-                          unsigned depth)
+static inline bool port_no_fwd(const struct dp_port *p)
+{
+    return __atomic_load_n(&p->config, __ATOMIC_RELAXED) & DP_PORT_NO_FWD;
+}
+
+/* An output (explicit or NORMAL's unicast) to a port that PORT_MOD made no-forward: true when
+ * it is, and then the packet is dropped there and counted on the input port. Floods leave
+ * such ports out instead. */
+static bool no_fwd_drop(struct pipe_ctx *c, const struct dp_port *out, uint32_t port,
+                        unsigned depth)
 {
     struct pmd *pmd = c->pmd;
-    if (likely(!(__atomic_load_n(&out->config, __ATOMIC_RELAXED) & DP_PORT_NO_FWD)))
+    if (likely(!port_no_fwd(out)))
         return false;
-    TRACE(DP_TRACE_DROP, c->table, port, 0, NULL, NULL, "NORMAL: the port is no-forward", depth);
+    TRACE(DP_TRACE_DROP, c->table, port, 0, NULL, NULL, "the port is no-forward", depth);
     if (!pmd->trace)
         STAT_ADD(c->ist->drop_port_config, 1);
     return true;
@@ -481,7 +484,7 @@ static void flood(struct pipe_ctx *c, struct rte_mbuf *m, unsigned depth)
 {
     for (uint32_t i = 0; i < c->v->n_ports; i++) {
         struct dp_port *p = c->v->ports[i];
-        if (p == c->in || (__atomic_load_n(&p->config, __ATOMIC_RELAXED) & DP_PORT_NO_FWD))
+        if (p == c->in || port_no_fwd(p))
             continue; /* no-forward ports (PORT_MOD) are left out of floods */
         rte_pktmbuf_refcnt_update(m, 1);
         c->sent = true;
@@ -585,7 +588,7 @@ static void output_normal_vlan(struct pipe_ctx *c, struct rte_mbuf *m,
     case MAC_NORMAL_FORWARD:
         if (!pmd->trace)
             STAT_ADD(ns->unicast, 1);
-        if (!normal_no_fwd(c, out, port, depth))
+        if (!no_fwd_drop(c, out, port, depth))
             normal_vlan_send(c, m, key, tci, (uint16_t)vlan, out, forms, depth);
         break;
     case MAC_NORMAL_FLOOD:
@@ -593,7 +596,7 @@ static void output_normal_vlan(struct pipe_ctx *c, struct rte_mbuf *m,
             STAT_ADD(ns->flooded, 1);
         for (uint32_t i = 0; i < c->v->n_ports; i++) {
             struct dp_port *p = c->v->ports[i];
-            if (p == in || (__atomic_load_n(&p->config, __ATOMIC_RELAXED) & DP_PORT_NO_FWD) ||
+            if (p == in || port_no_fwd(p) ||
                 !port_vlan_carries(port_vlan_of(p), (uint16_t)vlan))
                 continue;
             normal_vlan_send(c, m, key, tci, (uint16_t)vlan, p, forms, depth);
@@ -643,7 +646,7 @@ static void output_normal(struct pipe_ctx *c, struct rte_mbuf *m, const struct f
     case MAC_NORMAL_FORWARD:
         if (!pmd->trace)
             STAT_ADD(ns->unicast, 1);
-        if (normal_no_fwd(c, out, port, depth))
+        if (no_fwd_drop(c, out, port, depth))
             return;
         if (give)
             *consumed = true;
@@ -692,13 +695,9 @@ static void output_port_ex(struct pipe_ctx *c, struct rte_mbuf *m, uint32_t port
             c->rec->ok = false;
         return;
     }
-    if (unlikely(__atomic_load_n(&out->config, __ATOMIC_RELAXED) & DP_PORT_NO_FWD)) {
-        /* OpenFlow PORT_MOD no-forward. Per packet, so a recorded path does not replay. */
-        TRACE(DP_TRACE_DROP, c->table, port, 0, NULL, NULL, "the port is no-forward", depth);
-        if (!pmd->trace)
-            STAT_ADD(c->ist->drop_port_config, 1);
+    if (no_fwd_drop(c, out, port, depth)) {
         if (c->rec)
-            c->rec->ok = false;
+            c->rec->ok = false; /* a drop the replay would not count */
         return;
     }
     if (give)
@@ -728,7 +727,7 @@ static struct rte_mbuf *exec_actions(struct pipe_ctx *c, struct rte_mbuf *m,
         TRACE(DP_TRACE_ACTION, c->table, 0, 0, NULL, a, NULL, depth);
         if (!c->parsed && action_needs_headers(a))
             need_headers(c, m, key, lay);
-        if (c->rec && !action_replayable(a))
+        if (c->rec && !action_output_to_ports(a))
             c->rec->ok = false; /* only outputs to ports replay: the rest is per packet */
         switch (a->type) {
         case DP_ACT_OUTPUT: {
@@ -1108,10 +1107,11 @@ static uint32_t process_rxq(struct pmd *pmd, const struct pmd_rxq *rxq)
     for (uint16_t i = 0; i < n && i < 4; i++)
         rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 
-    /* The first packet that enters the pipeline is recorded (unless tracing); when its path
-     * is replayable, the rest of the burst replays it (see struct pmd_replay). */
+    /* The first packet that enters the pipeline is recorded; when its path is replayable,
+     * the rest of the burst replays it (see struct pmd_replay). Received packets are never
+     * traced: a trace runs pmd_pipeline() on a key of its own. */
     struct pmd_replay rec;
-    bool record = pmd->trace == NULL, replay = false;
+    bool record = true, replay = false;
     uint32_t n_replayed = 0;
     for (uint16_t i = 0; i < n; i++) {
         struct rte_mbuf *m = pkts[i];
@@ -1123,6 +1123,11 @@ static uint32_t process_rxq(struct pmd *pmd, const struct pmd_rxq *rxq)
             rte_pktmbuf_free(m);
             continue;
         }
+        if (replay && !rec.headers) {
+            replay_packet(&c, &rec, m);
+            n_replayed++;
+            continue;
+        }
         struct flow_key key;
         struct flow_layout lay;
         /* Metadata only; need_headers() parses when a table or an action needs more. */
@@ -1132,9 +1137,8 @@ static uint32_t process_rxq(struct pmd *pmd, const struct pmd_rxq *rxq)
         c.sent = false;
         c.parsed = false;
         if (replay) {
-            if (rec.headers)
-                need_headers(&c, m, &key, &lay);
-            if (!rec.headers || replay_matches(&rec, &key)) {
+            need_headers(&c, m, &key, &lay);
+            if (replay_matches(&rec, &key)) {
                 replay_packet(&c, &rec, m);
                 n_replayed++;
                 continue;
@@ -1147,8 +1151,6 @@ static uint32_t process_rxq(struct pmd *pmd, const struct pmd_rxq *rxq)
             memset(rec.mask, 0, sizeof rec.mask);
             c.rec = &rec;
         }
-        if (unlikely(pmd->trace != NULL))
-            need_headers(&c, m, &key, &lay);
         pipeline(&c, m, &key, &lay, 0);
         if (record) {
             /* Header words are as parsed: only metadata words change along the path (and
