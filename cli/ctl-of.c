@@ -338,77 +338,40 @@ static int ofv_print_group_desc(void *aux, const struct ofp_mp_reply *r, const u
     return erc;
 }
 
-static int ofv_print_group_stats(void *aux, const struct ofp_mp_reply *r, const uint8_t *raw,
-                                 size_t len, char *err, size_t errlen)
-{
-    (void)len;
-    struct ofv *v = aux;
-    struct ofv_msg m;
-    int rc = ofv_msg_begin(&m, r, raw, err, errlen);
-    if (rc)
-        return rc;
-    struct ofp_group_stats gs;
-    struct ofp_mp_cursor cur;
-    struct ofp_err oe;
-    ofp_mp_cursor_init(&cur, r);
-    while ((rc = ofp_mp_next_group_stats(&cur, &gs, &oe)) == 1) {
-        char *s = OFV_FORMAT(gs_group_stats_format, &gs);
-        fprintf(m.f, "\n %s", s ? s : "<out of memory>");
-        free(s);
+/* A printer for a multipart reply whose entries each print as one formatted line: entries of
+ * TYPE read with NEXT, formatted with FMT, each on its own line starting with LEAD (what
+ * ovs-ofctl indents). */
+#define OFV_LIST_PRINTER(name, type, next, fmt, lead)                                        \
+    static int name(void *aux, const struct ofp_mp_reply *r, const uint8_t *raw, size_t len, \
+                    char *err, size_t errlen)                                               \
+    {                                                                                        \
+        (void)len;                                                                           \
+        struct ofv *v = aux;                                                                 \
+        struct ofv_msg m;                                                                    \
+        int rc = ofv_msg_begin(&m, r, raw, err, errlen);                                     \
+        if (rc)                                                                              \
+            return rc;                                                                       \
+        type e;                                                                              \
+        struct ofp_mp_cursor cur;                                                            \
+        struct ofp_err oe;                                                                   \
+        ofp_mp_cursor_init(&cur, r);                                                         \
+        while ((rc = next(&cur, &e, &oe)) == 1) {                                            \
+            char *s = OFV_FORMAT(fmt, &e);                                                   \
+            fprintf(m.f, "\n" lead "%s", s ? s : "<out of memory>");                         \
+            free(s);                                                                         \
+        }                                                                                    \
+        int erc = ofv_msg_end(v, &m, err, errlen);                                           \
+        if (rc < 0)                                                                          \
+            return ofv_bad_entry(&oe, err, errlen);                                          \
+        return erc;                                                                          \
     }
-    int erc = ofv_msg_end(v, &m, err, errlen);
-    if (rc < 0)
-        return ofv_bad_entry(&oe, err, errlen);
-    return erc;
-}
 
-static int ofv_print_meter_config(void *aux, const struct ofp_mp_reply *r, const uint8_t *raw,
-                                  size_t len, char *err, size_t errlen)
-{
-    (void)len;
-    struct ofv *v = aux;
-    struct ofv_msg m;
-    int rc = ofv_msg_begin(&m, r, raw, err, errlen);
-    if (rc)
-        return rc;
-    struct ofp_meter_config mc;
-    struct ofp_mp_cursor cur;
-    struct ofp_err oe;
-    ofp_mp_cursor_init(&cur, r);
-    while ((rc = ofp_mp_next_meter_config(&cur, &mc, &oe)) == 1) {
-        char *s = OFV_FORMAT(gs_meter_config_format, &mc);
-        fprintf(m.f, "\n%s", s ? s : "<out of memory>");
-        free(s);
-    }
-    int erc = ofv_msg_end(v, &m, err, errlen);
-    if (rc < 0)
-        return ofv_bad_entry(&oe, err, errlen);
-    return erc;
-}
-
-static int ofv_print_meter_stats(void *aux, const struct ofp_mp_reply *r, const uint8_t *raw,
-                                 size_t len, char *err, size_t errlen)
-{
-    (void)len;
-    struct ofv *v = aux;
-    struct ofv_msg m;
-    int rc = ofv_msg_begin(&m, r, raw, err, errlen);
-    if (rc)
-        return rc;
-    struct ofp_meter_stats ms;
-    struct ofp_mp_cursor cur;
-    struct ofp_err oe;
-    ofp_mp_cursor_init(&cur, r);
-    while ((rc = ofp_mp_next_meter_stats(&cur, &ms, &oe)) == 1) {
-        char *s = OFV_FORMAT(gs_meter_stats_format, &ms);
-        fprintf(m.f, "\n%s", s ? s : "<out of memory>");
-        free(s);
-    }
-    int erc = ofv_msg_end(v, &m, err, errlen);
-    if (rc < 0)
-        return ofv_bad_entry(&oe, err, errlen);
-    return erc;
-}
+OFV_LIST_PRINTER(ofv_print_group_stats, struct ofp_group_stats, ofp_mp_next_group_stats,
+                 gs_group_stats_format, " ")
+OFV_LIST_PRINTER(ofv_print_meter_config, struct ofp_meter_config, ofp_mp_next_meter_config,
+                 gs_meter_config_format, "")
+OFV_LIST_PRINTER(ofv_print_meter_stats, struct ofp_meter_stats, ofp_mp_next_meter_stats,
+                 gs_meter_stats_format, "")
 
 /* Bit names as ovs-ofctl prints them: "0" for none, unknown bits as 0x... */
 static void ofv_put_bits(FILE *f, uint32_t bits, const char *const *names, unsigned n_names)
